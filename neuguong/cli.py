@@ -1,0 +1,118 @@
+"""The `neuguong` command: run services and operate the system."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from neuguong.runtime.settings import Settings
+
+SERVICES = ("commitments", "honors", "inspections", "notifications", "projections")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `neuguong` console script."""
+    args = _parser().parse_args(argv)
+    return args.run(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neuguong", description="Nêu Gương operations")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run one service (HTTP, consumers, outbox relay)")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--port", type=int, help="HTTP port (default NG_HTTP_PORT)")
+    serve.set_defaults(run=_serve)
+
+    directory = commands.add_parser("directory", help="reference data").add_subparsers(required=True)
+    imp = directory.add_parser("import", help="publish units and members to the directory topics")
+    imp.add_argument("--demo", action="store_true", required=True, help="the generated Lào Cai directory")
+    imp.add_argument("--communes", type=int, help="only the first N communes (a small tree)")
+    imp.add_argument("--seed", type=int, default=2025)
+    imp.set_defaults(run=_directory_import)
+
+    keys = commands.add_parser("keys", help="development signing keys").add_subparsers(required=True)
+    init = keys.add_parser("init", help="create an Ed25519 key pair if missing")
+    init.add_argument("--dir", type=Path, required=True)
+    init.set_defaults(run=_keys_init)
+
+    token = commands.add_parser("token", help="mint a development bearer token")
+    token.add_argument("--private-key", type=Path, required=True)
+    token.add_argument("--sub", required=True)
+    token.add_argument("--role", required=True)
+    token.add_argument("--unit", required=True)
+    token.set_defaults(run=_token)
+
+    dlq = commands.add_parser("dlq", help="dead letters of a service").add_subparsers(required=True)
+    for name, run in (("list", _dlq_list), ("replay", _dlq_replay)):
+        sub = dlq.add_parser(name)
+        sub.add_argument("service", choices=SERVICES)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from neuguong.runtime.service import create_app, load_definition
+
+    settings = Settings(service=args.service)
+    port = args.port or settings.http_port
+    uvicorn.run(create_app(load_definition(args.service), settings), host=settings.http_host, port=port,
+                log_config=None, access_log=False)
+
+
+def _directory_import(args: argparse.Namespace) -> None:
+    from neuguong.directory.demo import build_demo_directory
+    from neuguong.directory.importer import publish_directory
+    from neuguong.progress import vi_number
+
+    source = build_demo_directory(seed=args.seed, communes=args.communes)
+    sent = asyncio.run(publish_directory(Settings(), source, source_name="demo"))
+    print(f"directory: {vi_number(len(source.units))} units and {vi_number(len(source.members))} members "
+          f"published ({vi_number(sent)} events)")
+
+
+def _keys_init(args: argparse.Namespace) -> None:
+    from neuguong.runtime.auth import generate_key_pair
+
+    private, public = args.dir / "jwt-private.pem", args.dir / "jwt-public.pem"
+    if private.exists() and public.exists():
+        print(f"keys: {public} already exists")
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = generate_key_pair()
+    private.write_bytes(private_pem)
+    private.chmod(0o600)
+    public.write_bytes(public_pem)
+    print(f"keys: wrote {private} and {public}")
+
+
+def _token(args: argparse.Namespace) -> None:
+    from neuguong.runtime.auth import ROLES, mint_token
+
+    if args.role not in ROLES:
+        sys.exit(f"role: must be one of {', '.join(sorted(ROLES))}")
+    print(mint_token(args.private_key.read_bytes(), sub=args.sub, role=args.role, unit=args.unit))
+
+
+def _dlq_list(args: argparse.Namespace) -> None:
+    from neuguong.dlq import list_dead_letters
+
+    for letter in asyncio.run(list_dead_letters(Settings(), args.service)):
+        h = letter.headers
+        print(f"{letter.offset}\t{h.get('event_type', '?')}\t{h.get('event_id', '?')}\t"
+              f"{h.get('dlq_topic')}[{h.get('dlq_partition')}]@{h.get('dlq_offset')}\t"
+              f"attempts={h.get('dlq_attempts')}\t{h.get('dlq_error')}")
+
+
+def _dlq_replay(args: argparse.Namespace) -> None:
+    from neuguong.dlq import replay_dead_letters
+
+    count = asyncio.run(replay_dead_letters(Settings(), args.service))
+    print(f"dlq: {count} dead letters of {args.service} sent back to their topics")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

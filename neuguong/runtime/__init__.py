@@ -1,0 +1,1 @@
+"""The event runtime every service stands on: settings, pool, outbox, inbox, consumers, auth, HTTP."""

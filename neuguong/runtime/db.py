@@ -1,0 +1,74 @@
+"""The asyncpg pool of a service and the SQL migrations applied at start."""
+
+import json
+import logging
+from pathlib import Path
+
+import asyncpg
+
+from neuguong.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+
+CREATE_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    name text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)"""
+SELECT_APPLIED = "SELECT name FROM schema_migrations"
+INSERT_APPLIED = "INSERT INTO schema_migrations (name) VALUES ($1)"
+# One migrator at a time per schema, even with N replicas starting together.
+LOCK_MIGRATIONS = "SELECT pg_advisory_xact_lock(hashtext('migrate:' || current_schema()))"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+async def create_pool(settings: Settings, *, min_size: int = 1) -> asyncpg.Pool:
+    """A pool logged in as the service's own role, with its schema as search_path."""
+    return await asyncpg.create_pool(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        database=settings.pg_database,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        min_size=min_size,
+        max_size=settings.pg_pool_max,
+        server_settings={"search_path": settings.schema, "application_name": settings.service},
+        init=_init_connection,
+    )
+
+
+def migration_files(service_dir: Path | None) -> list[Path]:
+    """The runtime's migrations first (outbox, inbox, idempotency), then the service's own."""
+    files = sorted(RUNTIME_MIGRATIONS.glob("*.sql"))
+    if service_dir is not None:
+        files += sorted((service_dir / "migrations").glob("*.sql"))
+    return files
+
+
+async def migrate(pool: asyncpg.Pool, service_dir: Path | None) -> list[str]:
+    """Apply the migrations not applied yet, each in its own transaction; return their names."""
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute(CREATE_MIGRATIONS_TABLE)
+        for path in migration_files(service_dir):
+            name = f"{path.parent.parent.name}/{path.name}"
+            async with conn.transaction():
+                await conn.execute(LOCK_MIGRATIONS)
+                if name in {r["name"] for r in await conn.fetch(SELECT_APPLIED)}:
+                    continue
+                await conn.execute(path.read_text(encoding="utf-8"))
+                await conn.execute(INSERT_APPLIED, name)
+                applied_now.append(name)
+    if applied_now:
+        log.info("migrations applied", extra={"migrations": applied_now})
+    return applied_now

@@ -1,0 +1,81 @@
+"""The local copy of the directory every service keeps, fed from the compacted directory topics."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+
+from schemas import Envelope, MemberRegistered, OrgUnitRegistered
+from schemas.topics import DIRECTORY_MEMBERS, DIRECTORY_UNITS
+
+UPSERT_UNIT = """
+INSERT INTO directory_units (unit_id, parent_id, level, name, cell_kind, commune, admin_codes, dissolved, merged_into)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (unit_id) DO UPDATE SET parent_id = $2, level = $3, name = $4, cell_kind = $5, commune = $6,
+    admin_codes = $7, dissolved = $8, merged_into = $9, updated_at = now()
+"""
+UPSERT_MEMBER = """
+INSERT INTO directory_members (member_id, full_name, cell_id, admitted_on, status, is_leader, is_head, left_party)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (member_id) DO UPDATE SET full_name = $2, cell_id = $3, admitted_on = $4, status = $5,
+    is_leader = $6, is_head = $7, left_party = $8, updated_at = now()
+"""
+# Walks up from a unit; parents may arrive after children (other partitions), so paths are read, not stored.
+SELECT_UNIT_PATH = """
+WITH RECURSIVE up AS (
+    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = $1
+    UNION ALL
+    SELECT u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
+    WHERE up.depth < 16
+)
+SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
+"""
+SELECT_MEMBER = "SELECT * FROM directory_members WHERE member_id = $1"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member as the local directory knows them."""
+
+    member_id: str
+    full_name: str
+    cell_id: str
+    admitted_on: date
+    status: str
+    is_leader: bool
+    is_head: bool
+    left_party: bool
+
+
+async def on_unit_registered(conn: asyncpg.Connection, event: OrgUnitRegistered, _: Envelope) -> None:
+    """Keep the latest state of a unit."""
+    await conn.execute(
+        UPSERT_UNIT, event.unit_id, event.parent_id, event.level, event.name, event.cell_kind, event.commune,
+        [c.model_dump() for c in event.admin_codes], event.dissolved, event.merged_into,
+    )
+
+
+async def on_member_registered(conn: asyncpg.Connection, event: MemberRegistered, _: Envelope) -> None:
+    """Keep the latest state of a member."""
+    await conn.execute(
+        UPSERT_MEMBER, event.member_id, event.full_name, event.cell_id, event.admitted_on, event.status,
+        event.is_leader, event.is_head, event.left,
+    )
+
+
+async def unit_path(conn: asyncpg.Connection, unit_id: str) -> list[str]:
+    """Ids of the unit and its ancestors, root first (empty when the unit is unknown)."""
+    return list(await conn.fetchval(SELECT_UNIT_PATH, unit_id) or [])
+
+
+async def find_member(conn: asyncpg.Connection, member_id: str) -> Member | None:
+    """The member, or None when the directory does not know them."""
+    row = await conn.fetchrow(SELECT_MEMBER, member_id)
+    return None if row is None else Member(**{k: row[k] for k in Member.__dataclass_fields__})
+
+
+HANDLERS = {
+    OrgUnitRegistered.event_type: on_unit_registered,
+    MemberRegistered.event_type: on_member_registered,
+}
+TOPICS = [DIRECTORY_UNITS.name, DIRECTORY_MEMBERS.name]

@@ -1,0 +1,122 @@
+"""The outbox relay: one active per service, publishing committed events in outbox order."""
+
+import asyncio
+import logging
+import time
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TRY_LEADERSHIP = "SELECT pg_try_advisory_lock(hashtext('outbox-relay:' || current_schema()))"
+SELECT_UNPUBLISHED = """
+SELECT id, topic, key, body, headers FROM outbox
+WHERE published_at IS NULL ORDER BY id LIMIT $1
+"""
+MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
+SELECT_BACKLOG = """
+SELECT count(*) AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
+FROM outbox WHERE published_at IS NULL
+"""
+
+
+class OutboxRelay:
+    """Publishes outbox rows through the service's idempotent producer and marks them sent after the ack."""
+
+    def __init__(
+        self, settings: Settings, pool: asyncpg.Pool, broker: KafkaBroker, metrics: RuntimeMetrics
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.pool = pool
+        self.metrics = metrics
+        self.is_leader = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start relaying in the background."""
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.settings.service}")
+
+    async def stop(self) -> None:
+        """Stop relaying; rows not yet marked are published again by the next leader."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with self.pool.acquire() as leader_conn:
+                    await self._lead(leader_conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.is_leader = False
+                log.exception("outbox relay failed; restarting")
+                self.metrics.relay_errors.labels(self.settings.service).inc()
+                await asyncio.sleep(1.0)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        # The session-level advisory lock is released when this connection closes or dies.
+        while not await conn.fetchval(TRY_LEADERSHIP):
+            await asyncio.sleep(self.settings.relay_poll_seconds)
+        self.is_leader = True
+        channel = f"outbox_{self.settings.schema}"
+        await conn.add_listener(channel, self._on_notify)
+        try:
+            while True:
+                self._wake.clear()
+                published = await self.publish_pending()
+                await self._observe_backlog(conn)
+                if published < self.settings.relay_batch_size:
+                    await self._sleep_until_woken()
+        finally:
+            self.is_leader = False
+            await conn.remove_listener(channel, self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _sleep_until_woken(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_seconds)
+        except TimeoutError:
+            pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows in id order; mark them after every ack."""
+        rows = await self.pool.fetch(SELECT_UNPUBLISHED, self.settings.relay_batch_size)
+        if not rows:
+            return 0
+        # Sends are queued in call order per partition and the broker's producer is idempotent
+        # (acks=all), so each key's events keep their outbox order.
+        sends = [
+            await self.broker.publish(
+                row["body"],
+                self.settings.topic(row["topic"]),
+                key=row["key"].encode(),
+                headers=row["headers"],
+                no_confirm=True,
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*sends)
+        await self.after_publish(rows)
+        await self.pool.execute(MARK_PUBLISHED, [row["id"] for row in rows])
+        self.metrics.outbox_published.labels(self.settings.service).inc(len(rows))
+        return len(rows)
+
+    async def after_publish(self, rows: list[asyncpg.Record]) -> None:
+        """Seam between the broker's ack and the mark; fault tests stop a relay here."""
+
+    async def _observe_backlog(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(SELECT_BACKLOG)
+        self.metrics.outbox_backlog.labels(self.settings.service).set(row["backlog"])
+        self.metrics.outbox_oldest_age.labels(self.settings.service).set(float(row["oldest_age"]))
+        self.metrics.relay_heartbeat.labels(self.settings.service).set(time.time())

@@ -1,0 +1,38 @@
+"""Creating the topics a service needs, with partitions and compaction as declared in schemas."""
+
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from neuguong.runtime.settings import Settings
+from schemas.topics import Topic
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
+    """Create the missing topics; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id=f"{settings.service}-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                settings.topic(t.name),
+                num_partitions=t.partitions,
+                replication_factor=settings.kafka_replication,
+                topic_configs={"cleanup.policy": "compact"} if t.compacted else {},
+            )
+            for t in topics
+            if settings.topic(t.name) not in existing
+        ]
+        if not wanted:
+            return
+        try:
+            await admin.create_topics(wanted)
+        except TopicAlreadyExistsError:
+            pass  # another service created it at the same moment
+        log.info("topics created", extra={"topics": [t.name for t in wanted]})
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""services/commitments: yearly commitments, reviews, reports, ratings and cell sessions."""

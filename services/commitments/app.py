@@ -1,0 +1,15 @@
+"""Wiring of services/commitments."""
+
+from pathlib import Path
+
+from neuguong.runtime.service import ServiceDefinition
+from services.commitments import api, handlers
+
+DEFINITION = ServiceDefinition(
+    name="commitments",
+    package_dir=Path(__file__).parent,
+    handlers=handlers.HANDLERS,
+    consumes=handlers.TOPICS,
+    routers=[api.router],
+)
+

@@ -1,0 +1,1 @@
+"""services/honors: the honor roll (sổ ghi danh) behind the eligibility gate."""

@@ -1,0 +1,1 @@
+"""services/inspections: inspections, supervisions, conclusions and discipline."""

@@ -1,0 +1,14 @@
+"""Wiring of services/inspections."""
+
+from pathlib import Path
+
+from neuguong.runtime.service import ServiceDefinition
+from services.inspections import handlers
+
+DEFINITION = ServiceDefinition(
+    name="inspections",
+    package_dir=Path(__file__).parent,
+    handlers=handlers.HANDLERS,
+    consumes=handlers.TOPICS,
+)
+

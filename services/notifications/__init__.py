@@ -1,0 +1,1 @@
+"""services/notifications: publicity fan-out to the portal and fanpages, and the public feeds."""

@@ -1,0 +1,1 @@
+"""services/projections: per-level read models rolled up through each event's unit_path."""

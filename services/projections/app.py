@@ -1,0 +1,15 @@
+"""Wiring of services/projections."""
+
+from pathlib import Path
+
+from neuguong.runtime.service import ServiceDefinition
+from services.projections import api, handlers
+
+DEFINITION = ServiceDefinition(
+    name="projections",
+    package_dir=Path(__file__).parent,
+    handlers=handlers.HANDLERS,
+    consumes=handlers.TOPICS,
+    routers=[api.router],
+)
+

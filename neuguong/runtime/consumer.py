@@ -149,6 +149,7 @@ class EventConsumer:
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
         assert self.broker is not None
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        headers.update(_identity(record.value))
         headers.update(
             {
                 "dlq_error": f"{type(error).__name__}: {error}"[:2000],
@@ -194,6 +195,15 @@ class EventConsumer:
                 oldest_behind_ms = min(oldest_behind_ms or position.timestamp_ms, position.timestamp_ms)
         seconds = 0.0 if oldest_behind_ms is None else max(0.0, time.time() - oldest_behind_ms / 1000)
         self.metrics.consumer_lag_seconds.labels(self.group).set(seconds)
+
+
+def _identity(value: bytes) -> dict[str, str]:
+    """event_id and event_type of a record, when it is readable enough to tell."""
+    try:
+        envelope = decode(value)
+    except EventDecodeError:
+        return {}
+    return {"event_id": str(envelope.event_id), "event_type": envelope.event_type}
 
 
 async def _no_decode(message: object) -> None:

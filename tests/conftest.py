@@ -1,0 +1,1 @@
+"""Shared fixtures. Integration tests talk to the Kafka and PostgreSQL that deploy/local starts."""

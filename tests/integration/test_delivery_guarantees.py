@@ -1,0 +1,149 @@
+"""The delivery guarantees of DESIGN.md §4 on the real broker and database."""
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from neuguong.runtime import outbox
+from neuguong.runtime.relay import OutboxRelay
+from schemas import CommitmentFiled, decode, encode, wrap
+from schemas.topics import COMMITMENTS
+from tests.integration.flows import directory_loaded, figure, file_commitment
+from tests.integration.harness import eventually
+
+
+def commitment(member, year: int = 2026) -> CommitmentFiled:
+    return CommitmentFiled(commitment_id=f"k-{member.member_id}-{year}", member_id=member.member_id,
+                           cell_id=member.cell_id, year=year, is_leader=member.is_leader)
+
+
+async def test_an_event_reaches_kafka_only_when_its_transaction_commits(system, small_directory):
+    kept, dropped = small_directory.members[0], small_directory.members[1]
+    meta = outbox.EventMeta(producer="commitments", actor="test", correlation_id="rollback-test")
+    async with system.service("commitments") as commitments:
+        pool = commitments.runtime.pool
+        with pytest.raises(RuntimeError):
+            async with pool.acquire() as conn, conn.transaction():
+                await outbox.record(conn, meta, (commitment(dropped), small_directory.path_for(dropped)))
+                raise RuntimeError("the command failed after staging its event")
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.record(conn, meta, (commitment(kept), small_directory.path_for(kept)))
+        records = await system.read_topic(COMMITMENTS.name, at_least=1)
+        await asyncio.sleep(1.0)  # a wrongly published event would have been sent in the same relay round
+        records = await system.read_topic(COMMITMENTS.name, at_least=1)
+        assert [decode(r.value).payload["member_id"] for r in records] == [kept.member_id]
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_a_redelivered_event_leaves_the_read_model_unchanged(system, small_directory):
+    member = small_directory.members[2]
+    envelope = wrap(commitment(member), producer="commitments", actor=member.member_id,
+                    unit_path=small_directory.path_for(member), correlation_id="redelivery")
+    async with system.service("projections") as projections:
+        await system.import_directory(small_directory)
+        await directory_loaded(projections, small_directory)
+        for _ in range(3):
+            await system.publish_raw(COMMITMENTS.name, encode(envelope), member.member_id.encode())
+        await eventually(lambda: figure(projections, system, "lc", "commitments_filed", "2026"))
+        await eventually(lambda: _at_least(consumed(projections, "CommitmentFiled", "duplicate"), 2))
+        assert await figure(projections, system, member.cell_id, "commitments_filed", "2026") == 1
+        assert await figure(projections, system, "lc", "commitments_filed", "2026") == 1
+        assert await consumed(projections, "CommitmentFiled", "applied") == 1
+        assert await projections.runtime.pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE event_type = 'CommitmentFiled'") == 1
+
+
+async def _at_least(value, expected: float) -> bool:
+    return await value >= expected
+
+
+async def consumed(service, event_type: str, outcome: str) -> float:
+    labels = {"group": service.runtime.settings.consumer_group, "event_type": event_type, "outcome": outcome}
+    return service.app.state.registry.get_sample_value("neuguong_events_consumed_total", labels) or 0
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_applies(system, small_directory):
+    member = small_directory.members[3]
+    good = wrap(commitment(member), producer="commitments", actor=member.member_id,
+                unit_path=small_directory.path_for(member), correlation_id="after-poison")
+    bad_payload = wrap(commitment(member, 2025), producer="commitments", actor="x",
+                       unit_path=small_directory.path_for(member), correlation_id="bad-payload")
+    bad_payload = bad_payload.model_copy(update={"payload": {"member_id": member.member_id}})
+    key = member.member_id.encode()
+    async with system.service("projections") as projections:
+        await system.import_directory(small_directory)
+        await directory_loaded(projections, small_directory)
+        await system.publish_raw(COMMITMENTS.name, b"{not an event", key, {"event_type": "CommitmentFiled"})
+        await system.publish_raw(COMMITMENTS.name, encode(bad_payload), key)
+        await system.publish_raw(COMMITMENTS.name, encode(good), key)
+
+        await eventually(lambda: figure(projections, system, member.cell_id, "commitments_filed", "2026"))
+        letters = await system.read_topic("projections.dlq", at_least=2)
+    assert len(letters) == 2
+    headers = [{k: v.decode() for k, v in letter.headers} for letter in letters]
+    assert [h["dlq_topic"] for h in headers] == [system.prefix + COMMITMENTS.name] * 2
+    assert "not an event envelope" in headers[0]["dlq_error"]
+    assert "payload of CommitmentFiled" in headers[1]["dlq_error"]
+    assert headers[1]["dlq_error"].count("Field required") >= 1
+    assert int(headers[1]["dlq_offset"]) == int(headers[0]["dlq_offset"]) + 1
+    assert all(h["dlq_attempts"] == "1" and h["dlq_partition"].isdigit() for h in headers)
+    assert letters[0].value == b"{not an event"
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered(system, small_directory):
+    member = small_directory.members[4]
+    event = wrap(commitment(member), producer="commitments", actor=member.member_id,
+                 unit_path=small_directory.path_for(member), correlation_id="always-fails")
+    calls = []
+
+    async def broken(conn, event, envelope):
+        calls.append(envelope.event_id)
+        raise asyncpg.PostgresError("the read model is unavailable")
+
+    from services.projections.app import DEFINITION
+    from dataclasses import replace
+    definition = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": broken})
+    async with system.service("projections", definition, consumer_max_attempts=3):
+        await system.publish_raw(COMMITMENTS.name, encode(event), member.member_id.encode())
+        (letter,) = await system.read_topic("projections.dlq", at_least=1)
+    headers = {k: v.decode() for k, v in letter.headers}
+    assert headers["dlq_attempts"] == "3"
+    assert "the read model is unavailable" in headers["dlq_error"]
+    assert headers["event_id"] == str(event.event_id)
+    assert len(calls) == 1 + 3  # the batch try, then three attempts alone
+
+
+class RelayDyingAfterPublish(OutboxRelay):
+    """A relay that dies after the broker acknowledged and before the rows are marked sent."""
+
+    async def after_publish(self, rows):
+        raise SystemExit("killed between publish and mark")
+
+
+async def test_a_relay_killed_between_publish_and_mark_leads_to_one_effect(system, small_directory):
+    member = small_directory.members[6]
+    async with system.service("commitments") as commitments, system.service("projections") as projections:
+        await system.import_directory(small_directory)
+        await directory_loaded(commitments, small_directory)
+        await commitments.runtime.relay.stop()  # the service's own relay steps aside for the dying one
+        dying = RelayDyingAfterPublish(commitments.runtime.settings, commitments.runtime.pool,
+                                       commitments.runtime.broker, commitments.runtime.metrics)
+        response = await file_commitment(system, commitments, member)
+        assert response.status_code == 201, response.text
+        with pytest.raises(SystemExit):
+            await dying.publish_pending()
+        assert await commitments.runtime.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+        await eventually(lambda: figure(projections, system, member.cell_id, "commitments_filed", "2026"))
+
+        await commitments.runtime.relay.start()  # the next leader publishes the unmarked row again
+        await eventually(lambda: _all_marked(commitments))
+        records = await system.read_topic(COMMITMENTS.name, at_least=2)
+        assert len(records) == 2 and records[0].value == records[1].value
+        await asyncio.sleep(1.0)
+        assert await figure(projections, system, member.cell_id, "commitments_filed", "2026") == 1
+        assert await figure(projections, system, "lc", "commitments_filed", "2026") == 1
+
+
+async def _all_marked(service) -> bool:
+    return await service.runtime.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--seed", type=int, default=2025)
     imp.set_defaults(run=_directory_import)
 
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(required=True)
+    load = demo.add_parser("load", help="load the demo province into the running services")
+    load.add_argument("--keys", type=Path, required=True, help="folder of jwt-private.pem")
+    load.add_argument("--communes", type=int, help="only the first N communes")
+    load.set_defaults(run=_demo_load)
+
     keys = commands.add_parser("keys", help="development signing keys").add_subparsers(required=True)
     init = keys.add_parser("init", help="create an Ed25519 key pair if missing")
     init.add_argument("--dir", type=Path, required=True)
@@ -72,6 +78,12 @@ def _directory_import(args: argparse.Namespace) -> None:
     sent = asyncio.run(publish_directory(Settings(), source, source_name="demo"))
     print(f"directory: {vi_number(len(source.units))} units and {vi_number(len(source.members))} members "
           f"published ({vi_number(sent)} events)")
+
+
+def _demo_load(args: argparse.Namespace) -> None:
+    from neuguong.demo import load_demo
+
+    asyncio.run(load_demo(args.keys, communes=args.communes))
 
 
 def _keys_init(args: argparse.Namespace) -> None:

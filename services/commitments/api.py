@@ -42,17 +42,21 @@ class FileCommitment(BaseModel):
     targets: dict[TargetArea, Text] = Field(default_factory=dict)
 
 
-async def authorise_for_member(conn: asyncpg.Connection, principal: Principal, member_id: str) -> list[str]:
-    """The member's unit path, once the principal may act for them: themselves, or a committee above."""
+async def member_in_reach(
+    conn: asyncpg.Connection, principal: Principal, member_id: str, unknown: type[CommandRejected]
+) -> tuple[directory.Member, list[str]]:
+    """The member and their unit path, once the principal may act for them: themselves, or a committee above."""
     member = await directory.find_member(conn, member_id)
-    path = await directory.unit_path(conn, member.cell_id) if member else []
+    if member is None or member.left_party:
+        raise unknown("member_id", "unknown member")
+    path = await directory.unit_path(conn, member.cell_id)
     if principal.role == "member":
         if principal.sub != member_id:
             raise Forbidden("member_id: a member may only act for themselves")
     else:
         principal.require_role("cell_secretary", "committee")
-        principal.require_subtree(path or [member_id])
-    return path
+        principal.require_subtree(path)
+    return member, path
 
 
 @router.post("/commitments", status_code=201)
@@ -62,8 +66,7 @@ async def file_commitment(
     """File a commitment: the row, its CommitmentFiled event and the idempotency record in one transaction."""
 
     async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
-        path = await authorise_for_member(conn, principal, command.member_id)
-        member = await directory.find_member(conn, command.member_id)
+        member, path = await member_in_reach(conn, principal, command.member_id, CommandRejected)
         refusal = logic.filing_refusal(member, command.year, today_local())
         if refusal:
             raise CommandRejected(*refusal)
@@ -98,9 +101,7 @@ async def file_commitment(
 async def member_commitments(member_id: str, pool: Pool, principal: CurrentPrincipal) -> dict:
     """A member's commitments: visible to the member and to committees above them."""
     async with pool.acquire() as conn:
-        await authorise_for_member(conn, principal, member_id)
-        if await directory.find_member(conn, member_id) is None:
-            raise NotFound("member_id", "unknown member")
+        await member_in_reach(conn, principal, member_id, NotFound)
         rows = await store.select_member_commitments(conn, member_id)
     return {"member_id": member_id, "commitments": [_public(row) for row in rows]}
 

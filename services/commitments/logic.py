@@ -12,10 +12,10 @@ def is_exempt(member: Member, year: int) -> bool:
     return member.status in ("exempted", "suspended") or member.admitted_on > date(year, 1, 1) - PROBATION
 
 
-def filing_refusal(member: Member | None, year: int, today: date) -> tuple[str, str] | None:
+def filing_refusal(member: Member, year: int, today: date) -> tuple[str, str] | None:
     """Why a commitment for `year` cannot be filed for `member`, as (field, reason), or None."""
-    if member is None or member.left_party:
-        return "member_id", "unknown member"
+    if member.left_party:
+        return "member_id", "no longer a party member"
     if year > today.year:
         return "year", f"{year} is in the future (this year is {today.year})"
     return None

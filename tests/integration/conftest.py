@@ -4,7 +4,7 @@ import pytest
 
 from neuguong.directory.demo import build_demo_directory
 from neuguong.runtime.auth import generate_key_pair
-from tests.integration.harness import Stack, new_prefix, reset_schemas
+from tests.integration.harness import Stack, delete_topics, new_prefix, reset_schemas
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,9 @@ def key_pair(tmp_path_factory):
 async def system(key_pair):
     await reset_schemas()
     private, public_file = key_pair
-    return Stack(prefix=new_prefix(), private_key=private, public_key_file=public_file)
+    stack = Stack(prefix=new_prefix(), private_key=private, public_key_file=public_file)
+    yield stack
+    await delete_topics(stack.prefix)
 
 
 @pytest.fixture(scope="session")

@@ -148,5 +148,19 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str, deadline: float) -
     raise AssertionError(f"topic {topic} does not exist")
 
 
+async def delete_topics(prefix: str) -> None:
+    """Drop a test's topics so repeated runs do not pile partitions onto the broker."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=Settings().kafka_bootstrap)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
 def new_prefix() -> str:
     return f"t{uuid7().hex[-10:]}."

@@ -28,7 +28,6 @@ def test_exemptions(changes, exempt):
 def test_filing_refusals_name_the_field():
     today = date(2026, 3, 1)
     assert filing_refusal(member(), 2026, today) is None
-    assert filing_refusal(None, 2026, today) == ("member_id", "unknown member")
-    assert filing_refusal(member(left_party=True), 2026, today) == ("member_id", "unknown member")
+    assert filing_refusal(member(left_party=True), 2026, today) == ("member_id", "no longer a party member")
     field, reason = filing_refusal(member(), 2027, today)
     assert field == "year" and "future" in reason

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Local PostgreSQL from Debian's packages, running our own cluster under $NG_RUN_DIR/postgres
+# (Debian's default cluster in /etc/postgresql/*/main is never used or started).
+#   postgres.sh install      apt-get install postgresql if no server binaries are present
+#   postgres.sh start        initdb on first run, start, wait until ready, provision (every run)
+#   postgres.sh stop         pg_ctl stop -m fast; harmless if not running
+#   postgres.sh status       "running"/"stopped"; exit 0/1
+#   postgres.sh psql [DB]    psql as the admin user to DB (default neuguong); extra args pass through
+set -euo pipefail
+
+# shellcheck source=env.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
+
+: "${NG_PG_START_TIMEOUT:=60}"
+
+# The cluster lives under $NG_RUN_DIR unless the postgres OS user cannot reach it (a checkout under a
+# private home, say): then under /var/tmp, in a folder named after $NG_RUN_DIR so checkouts stay apart.
+if [ -n "${NG_PG_ROOT:-}" ]; then
+  PGROOT="$NG_PG_ROOT"
+elif [ "$(id -u)" = 0 ] && ! (mkdir -p "$NG_RUN_DIR" && runuser -u postgres -- test -x "$NG_RUN_DIR") 2>/dev/null; then
+  PGROOT="/var/tmp/neuguong-$(printf %s "$NG_RUN_DIR" | md5sum | cut -c1-12)/postgres"
+else
+  PGROOT="$NG_RUN_DIR/postgres"
+fi
+PGDATA_DIR="$PGROOT/data"
+PGSOCK="$PGROOT/sock"
+if [ "$PGROOT" = "$NG_RUN_DIR/postgres" ]; then PGLOG="$NG_RUN_DIR/logs/postgres.log"; else PGLOG="$PGROOT/postgres.log"; fi
+
+say() { echo "postgres: $*"; }
+die() { echo "postgres: $*" >&2; exit 1; }
+
+# Newest installed major's bin dir, or empty.
+pg_bindir() {
+  local b
+  b="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n1 || true)"
+  [ -n "$b" ] && dirname "$b"
+  return 0
+}
+
+# Run a server-side command as the postgres OS user (initdb/pg_ctl refuse root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+install() {
+  if [ -n "$(pg_bindir)" ]; then
+    return 0
+  fi
+  [ "$(id -u)" = 0 ] || die "PostgreSQL is not installed; run as root: apt-get install -y postgresql postgresql-contrib"
+  say "installing PostgreSQL from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  # postgresql-common first, so Debian's default 'main' cluster is not created: we run our own.
+  apt-get install -y -q postgresql-common >/dev/null
+  if [ -f /etc/postgresql-common/createcluster.conf ]; then
+    sed -i 's/^#\?\s*create_main_cluster\s*=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+  fi
+  apt-get install -y -q postgresql postgresql-contrib >/dev/null
+  [ -n "$(pg_bindir)" ] || die "install finished but no /usr/lib/postgresql/*/bin/postgres found"
+  say "installed $(basename "$(dirname "$(pg_bindir)")")"
+}
+
+running() {
+  [ -f "$PGDATA_DIR/PG_VERSION" ] || return 1
+  local bin
+  bin="$(pg_bindir)"
+  [ -n "$bin" ] || return 1
+  as_pg "$bin/pg_ctl" status -D "$PGDATA_DIR" >/dev/null 2>&1
+}
+
+ready() {
+  "$(pg_bindir)/pg_isready" -q -h "$NG_PG_HOST" -p "$NG_PG_PORT" -t 2 >/dev/null 2>&1
+}
+
+fail_start() {
+  echo "postgres: $1 — see $PGLOG" >&2
+  tail -n 30 "$PGLOG" >&2 2>/dev/null || true
+  exit 1
+}
+
+prepare_dirs() {
+  mkdir -p "$NG_RUN_DIR/logs" "$PGROOT"
+  if [ "$(id -u)" = 0 ]; then
+    [ "$PGROOT" = "$NG_RUN_DIR/postgres" ] || say "the postgres OS user cannot reach $NG_RUN_DIR; cluster in $PGROOT"
+    if ! runuser -u postgres -- test -x "$PGROOT/.."; then
+      die "the postgres OS user cannot reach $PGROOT; set NG_PG_ROOT to a folder it can traverse"
+    fi
+    touch "$PGLOG"
+    chown postgres:postgres "$PGROOT" "$PGLOG"
+    chmod 700 "$PGROOT"
+  fi
+  as_pg mkdir -p "$PGSOCK"
+  # A unix socket path is limited to 107 bytes.
+  [ "${#PGSOCK}" -le 90 ] || die "socket dir path too long for a unix socket: $PGSOCK (use a shorter NG_RUN_DIR)"
+}
+
+init_cluster() {
+  [ -f "$PGDATA_DIR/PG_VERSION" ] && return 0
+  local bin pwfile
+  bin="$(pg_bindir)"
+  say "initdb $PGDATA_DIR ($(basename "$(dirname "$bin")"), superuser $NG_PG_ADMIN_USER)"
+  pwfile="$PGROOT/.pwfile"
+  (umask 077; printf '%s\n' "$NG_PG_ADMIN_PASSWORD" >"$pwfile")
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$pwfile"
+  if ! as_pg "$bin/initdb" -D "$PGDATA_DIR" --encoding=UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 \
+      -U "$NG_PG_ADMIN_USER" --pwfile="$pwfile" >>"$PGLOG" 2>&1; then
+    rm -f "$pwfile"
+    fail_start "initdb failed"
+  fi
+  rm -f "$pwfile"
+}
+
+start_server() {
+  local bin started=0
+  bin="$(pg_bindir)"
+  if running; then
+    say "already running (127.0.0.1:$NG_PG_PORT)"
+  else
+    if ready; then
+      die "something else already answers on $NG_PG_HOST:$NG_PG_PORT; set NG_PG_PORT"
+    fi
+    echo "===== $(date -Is) postgres.sh start =====" >>"$PGLOG"
+    # fsync stays on; synchronous_commit at its default.
+    as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -W \
+      -o "-p $NG_PG_PORT -k $PGSOCK -c listen_addresses=$NG_PG_HOST -c max_connections=200 -c fsync=on -c shared_buffers=128MB" \
+      start >/dev/null || fail_start "pg_ctl start failed"
+    started=1
+    say "started (127.0.0.1:$NG_PG_PORT)"
+  fi
+  local t0=$SECONDS deadline=$(( SECONDS + NG_PG_START_TIMEOUT ))
+  until ready; do
+    if ! running; then
+      fail_start "server process exited during start"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail_start "not ready after ${NG_PG_START_TIMEOUT}s"
+    fi
+    sleep 0.3
+  done
+  [ "$started" = 1 ] && say "ready (waited $(( SECONDS - t0 ))s)"
+  return 0
+}
+
+admin_psql() {
+  local db="$1"; shift
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$NG_PG_ADMIN_PASSWORD" "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 \
+    -h "$NG_PG_HOST" -p "$NG_PG_PORT" -U "$NG_PG_ADMIN_USER" -d "$db" "$@"
+}
+
+# Quote a value for a psql \set single-quoted argument.
+psql_quote() { local v="${1//\\/\\\\}"; v="${v//\'/\'\'}"; printf "'%s'" "$v"; }
+
+service_password() {
+  local s="$1" var
+  var="NG_PG_PASSWORD_$(echo "$s" | tr '[:lower:]-' '[:upper:]_')"
+  printf '%s' "${!var:-$s-dev}"
+}
+
+check_name() {
+  [[ "$1" =~ ^[a-z_][a-z0-9_]*$ ]] || die "invalid name '$1' (lowercase letters, digits, _)"
+}
+
+provision() {
+  local db s sql
+  check_name "$NG_PG_ADMIN_USER"
+  for db in $NG_PG_DATABASES; do check_name "$db"; done
+  for s in $NG_SERVICES; do check_name "$s"; done
+
+  # Databases and roles (cluster-wide), from the maintenance database.
+  sql=""
+  for db in $NG_PG_DATABASES; do
+    sql+="SELECT 'CREATE DATABASE $db OWNER $NG_PG_ADMIN_USER ENCODING ''UTF8'' TEMPLATE template0'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \\gexec
+"
+  done
+  for s in $NG_SERVICES; do
+    sql+="\\set pw $(psql_quote "$(service_password "$s")")
+SELECT 'CREATE ROLE ng_$s LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ng_$s') \\gexec
+ALTER ROLE ng_$s WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw';
+ALTER ROLE ng_$s SET search_path = $s;
+"
+  done
+  # Service roles connect only to the project databases.
+  sql+="REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC;
+"
+  admin_psql postgres <<<"$sql" || die "provisioning roles/databases failed"
+
+  # Per database: lock down PUBLIC, one schema per service owned by its role.
+  for db in $NG_PG_DATABASES; do
+    sql="ALTER DATABASE $db OWNER TO $NG_PG_ADMIN_USER;
+REVOKE ALL ON DATABASE $db FROM PUBLIC;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+"
+    for s in $NG_SERVICES; do
+      sql+="GRANT CONNECT, TEMPORARY ON DATABASE $db TO ng_$s;
+REVOKE ALL ON SCHEMA public FROM ng_$s;
+CREATE SCHEMA IF NOT EXISTS $s AUTHORIZATION ng_$s;
+ALTER SCHEMA $s OWNER TO ng_$s;
+REVOKE ALL ON SCHEMA $s FROM PUBLIC;
+"
+    done
+    admin_psql "$db" <<<"$sql" || die "provisioning database $db failed"
+  done
+  say "provisioned databases [$NG_PG_DATABASES], roles ng_{${NG_SERVICES// /,}} with one schema each"
+}
+
+start() {
+  install
+  prepare_dirs
+  init_cluster
+  start_server
+  provision
+}
+
+stop() {
+  local bin
+  bin="$(pg_bindir)"
+  if [ -z "$bin" ] || ! running; then
+    say "not running"
+    return 0
+  fi
+  as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -m fast -w -t 60 stop >/dev/null || die "pg_ctl stop failed — see $PGLOG"
+  say "stopped"
+}
+
+status() {
+  if running; then
+    say "running (127.0.0.1:$NG_PG_PORT, data $PGDATA_DIR)"
+    return 0
+  fi
+  say "stopped"
+  return 1
+}
+
+case "${1:-}" in
+  install) install; say "server binaries in $(pg_bindir)" ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  psql)
+    shift
+    db="${1:-neuguong}"
+    [ $# -gt 0 ] && shift
+    [ -n "$(pg_bindir)" ] || die "not installed"
+    PGPASSWORD="$NG_PG_ADMIN_PASSWORD" exec "$(pg_bindir)/psql" -h "$NG_PG_HOST" -p "$NG_PG_PORT" \
+      -U "$NG_PG_ADMIN_USER" -d "$db" "$@"
+    ;;
+  *) echo "usage: $0 {install|start|stop|status|psql [DB]}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,112 @@
+"""`neuguong demo load`: fill the running system with the demo province through its real interfaces."""
+
+import asyncio
+import os
+import random
+import time
+from pathlib import Path
+
+import httpx
+
+from neuguong.directory.demo import DemoDirectory, build_demo_directory
+from neuguong.directory.importer import publish_directory
+from neuguong.lag import wait_until_caught_up
+from neuguong.progress import Progress, vi_number
+from neuguong.runtime.auth import mint_token
+from neuguong.runtime.directory import TOPICS as directory_topics_list
+from neuguong.runtime.settings import Settings
+
+SERVICE_ORDER = ("commitments", "honors", "inspections", "notifications", "projections")
+DEMO_YEAR = 2026
+FILING_SHARE = 0.05  # a slice of the province files through HTTP; enough to see every level move
+
+
+def directory_topics() -> list[str]:
+    """The topics every service copies its directory from."""
+    return list(directory_topics_list)
+
+
+def service_url(name: str) -> str:
+    """Where services.sh runs a service (NG_HTTP_PORT_BASE + its position)."""
+    base = int(os.environ.get("NG_HTTP_PORT_BASE", "8100"))
+    return f"http://127.0.0.1:{base + SERVICE_ORDER.index(name) + 1}"
+
+
+async def load_demo(keys_dir: Path, *, communes: int | None = None) -> None:
+    """Publish the directory, file commitments over HTTP, wait for the figures, print where to look."""
+    directory = build_demo_directory(communes=communes)
+    await publish_directory(Settings(), directory, source_name="demo")
+    private_key = (keys_dir / "jwt-private.pem").read_bytes()
+    token = mint_token(private_key, sub="demo-tinh-uy", role="committee", unit="lc")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        await _wait_for_directory()
+        filed = await _file_commitments(client, directory)
+        figures = await _wait_for_figures(client, filed)
+    _print_summary(directory, figures, token)
+
+
+async def _wait_for_directory(timeout: float = 900) -> None:
+    print("demo: waiting for every service to copy the directory…")
+    for service in SERVICE_ORDER:
+        try:
+            await wait_until_caught_up(Settings(), service, directory_topics(), timeout)
+        except TimeoutError as error:
+            raise SystemExit(f"demo: {error}") from error
+
+
+async def _file_commitments(client: httpx.AsyncClient, directory: DemoDirectory) -> int:
+    chosen = random.Random(DEMO_YEAR).sample(list(directory.members), int(len(directory.members) * FILING_SHARE))
+    progress = Progress("commitments", len(chosen))
+    gate = asyncio.Semaphore(16)
+
+    async def file(member) -> bool:  # noqa: ANN001
+        body = {"member_id": member.member_id, "year": DEMO_YEAR,
+                "limitations": ["Chưa thường xuyên nghiên cứu, cập nhật kiến thức mới"],
+                "plan": [{"title": "Gương mẫu thực hiện nếp sống văn minh ở khu dân cư",
+                          "deadline": f"{DEMO_YEAR}-12-31"}],
+                "targets": {"task_results": "Hoàn thành tốt nhiệm vụ được giao"}}
+        async with gate:
+            reply = await client.post(f"{service_url('commitments')}/commitments", json=body,
+                                      headers={"Idempotency-Key": f"demo-{member.member_id}-{DEMO_YEAR}"})
+        progress.advance()
+        if reply.status_code not in (201, 409):
+            raise SystemExit(f"demo: filing for {member.member_id} failed: {reply.status_code} {reply.text}")
+        return True
+
+    await asyncio.gather(*(file(m) for m in chosen))
+    progress.close()
+    return len(chosen)
+
+
+async def _wait_for_figures(client: httpx.AsyncClient, expected: int, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await client.get(f"{service_url('projections')}/units/lc/figures", params={"period": str(DEMO_YEAR)})
+        figures = reply.json() if reply.status_code == 200 else {}
+        if figures.get("figures", {}).get("commitments_filed", 0) >= expected or time.monotonic() > deadline:
+            return figures
+        await asyncio.sleep(0.5)
+
+
+def _print_summary(directory: DemoDirectory, figures: dict, token: str) -> None:
+    counts = figures.get("figures", {})
+    cells = sum(1 for u in directory.units if u.level == "cell")
+    print(f"""
+Nêu Gương is running with the demo province (Đảng bộ tỉnh Lào Cai):
+  {vi_number(len(directory.units) - cells - 1)} xã/phường, {vi_number(cells)} chi bộ, {vi_number(len(directory.members))} đảng viên
+  cam kết năm {DEMO_YEAR}: {vi_number(counts.get('commitments_filed', 0))} \
+(lãnh đạo: {vi_number(counts.get('commitments_filed_leaders', 0))})
+
+Where to look:""")
+    for name in SERVICE_ORDER:
+        url = service_url(name)
+        print(f"  {name:<14} {url}/docs   {url}/healthz   {url}/metrics")
+    print(f"""  figures        {service_url('projections')}/units/lc/figures?period={DEMO_YEAR}
+  logs           .run/logs/
+
+A province committee token (8 hours) for the API:
+  export TOKEN={token}
+  curl -H "Authorization: Bearer $TOKEN" "{service_url('projections')}/units/lc/figures?period={DEMO_YEAR}"
+
+Stop everything with: make stop""")

@@ -1,0 +1,145 @@
+"""HTTP commands: tokens and subtrees are enforced, refusals write nothing, keys make retries safe."""
+
+import pytest
+
+from neuguong.runtime.auth import generate_key_pair, mint_token
+from schemas.topics import COMMITMENTS
+from tests.integration.flows import directory_loaded, file_commitment
+
+
+async def written(service) -> tuple[int, int, int]:
+    pool = service.runtime.pool
+    return (await pool.fetchval("SELECT count(*) FROM commitments"),
+            await pool.fetchval("SELECT count(*) FROM outbox"),
+            await pool.fetchval("SELECT count(*) FROM idempotency"))
+
+
+@pytest.fixture
+async def commitments(system, small_directory):
+    async with system.service("commitments") as service:
+        await system.import_directory(small_directory)
+        await directory_loaded(service, small_directory)
+        yield service
+
+
+def body(member, year=2026):
+    return {"member_id": member.member_id, "year": year}
+
+
+async def test_no_token_bad_token_and_foreign_token_are_401_and_write_nothing(system, small_directory, commitments):
+    member = small_directory.members[0]
+    foreign_private, _ = generate_key_pair()
+    forged = mint_token(foreign_private, sub=member.member_id, role="member", unit=member.cell_id)
+    cases = [
+        ({}, "missing bearer token"),
+        ({"Authorization": "Bearer nonsense"}, "invalid token"),
+        ({"Authorization": f"Bearer {forged}"}, "invalid token"),
+    ]
+    for headers, reason in cases:
+        reply = await commitments.client.post("/commitments", json=body(member),
+                                              headers={**headers, "Idempotency-Key": "k-unauthenticated"})
+        assert reply.status_code == 401, reply.text
+        assert reply.headers["WWW-Authenticate"] == "Bearer"
+        assert reason in reply.json()["detail"]
+    assert await written(commitments) == (0, 0, 0)
+
+
+async def test_acting_outside_ones_subtree_or_for_someone_else_is_403_and_writes_nothing(
+    system, small_directory, commitments
+):
+    first_commune = small_directory.unit_path(small_directory.members[0].cell_id)[1]
+    member = next(m for m in small_directory.members if small_directory.unit_path(m.cell_id)[1] != first_commune)
+    other = small_directory.members[0]
+    cases = [
+        (system.token("uy-vien", "committee", first_commune), "outside the subtree"),
+        (system.token(other.member_id, "member", other.cell_id), "only act for themselves"),
+        (system.token("thanh-tra", "inspector", "lc"), "role"),
+    ]
+    for headers, reason in cases:
+        reply = await commitments.client.post("/commitments", json=body(member),
+                                              headers={**headers, "Idempotency-Key": "k-forbidden"})
+        assert reply.status_code == 403, reply.text
+        assert reason in reply.json()["detail"]
+    assert await written(commitments) == (0, 0, 0)
+
+
+async def test_a_committee_files_within_its_subtree(system, small_directory, commitments):
+    member = small_directory.members[1]
+    commune = small_directory.unit_path(member.cell_id)[1]
+    reply = await commitments.client.post("/commitments", json=body(member),
+                                          headers={**system.token("uy-vien", "committee", commune),
+                                                   "Idempotency-Key": "k-committee"})
+    assert reply.status_code == 201, reply.text
+    assert await written(commitments) == (1, 1, 1)
+
+
+async def test_the_same_idempotency_key_twice_gives_one_event_and_the_same_answer(
+    system, small_directory, commitments
+):
+    member = small_directory.members[2]
+    first = await file_commitment(system, commitments, member, key="retry-after-timeout-1")
+    second = await file_commitment(system, commitments, member, key="retry-after-timeout-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert await written(commitments) == (1, 1, 1)
+    records = await system.read_topic(COMMITMENTS.name, at_least=1)
+    assert len(records) == 1
+
+
+async def test_a_second_commitment_for_the_year_is_409_with_the_existing_entry(system, small_directory, commitments):
+    member = small_directory.members[3]
+    first = await file_commitment(system, commitments, member, key="first-filing-0001")
+    again = await file_commitment(system, commitments, member, key="second-filing-0001")
+    assert again.status_code == 409, again.text
+    assert again.json()["errors"] == [{"field": "year", "reason": f"{member.member_id} already filed a commitment for 2026"}]
+    assert again.json()["existing"]["commitment_id"] == first.json()["commitment_id"]
+    assert await written(commitments) == (1, 1, 1)
+
+
+async def test_a_reused_key_with_another_body_is_refused(system, small_directory, commitments):
+    member = small_directory.members[3]
+    await file_commitment(system, commitments, member, key="reused-key-0001")
+    reply = await file_commitment(system, commitments, member, year=2025, key="reused-key-0001")
+    assert reply.status_code == 422
+    assert reply.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert await written(commitments) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("payload, field, reason", [
+    ({"year": 2026}, "member_id", "Field required"),
+    ({"member_id": "nobody-here", "year": 2026}, "member_id", "unknown member"),
+    ({"member_id": "{member}", "year": 2031}, "year", "in the future"),
+    ({"member_id": "{member}", "year": 2026, "colour": "red"}, "colour", "Extra inputs are not permitted"),
+])
+async def test_bad_input_names_the_field_and_writes_nothing(system, small_directory, commitments, payload, field,
+                                                            reason):
+    member = small_directory.members[0]
+    payload = {k: (member.member_id if v == "{member}" else v) for k, v in payload.items()}
+    reply = await commitments.client.post("/commitments", json=payload,
+                                          headers={**system.token("tinh-uy", "committee", "lc"),
+                                                   "Idempotency-Key": "bad-input-0001"})
+    assert 400 <= reply.status_code < 500, reply.text
+    errors = reply.json()["errors"]
+    assert any(e["field"] == field and reason in e["reason"] for e in errors), errors
+    assert await written(commitments) == (0, 0, 0)
+
+
+async def test_a_missing_idempotency_key_is_refused(system, small_directory, commitments):
+    member = small_directory.members[0]
+    reply = await commitments.client.post("/commitments", json=body(member),
+                                          headers=system.token(member.member_id, "member", member.cell_id))
+    assert reply.status_code == 422
+    assert reply.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert await written(commitments) == (0, 0, 0)
+
+
+async def test_an_oversized_body_is_413(system, small_directory, commitments):
+    member = small_directory.members[0]
+    reply = await commitments.client.post(
+        "/commitments", content=b"{" + b" " * 300_000 + b"}",
+        headers={**system.token(member.member_id, "member", member.cell_id), "Idempotency-Key": "oversized-001",
+                 "Content-Type": "application/json"})
+    assert reply.status_code == 413
+    assert reply.json()["errors"][0]["field"] == "body"
+    assert await written(commitments) == (0, 0, 0)

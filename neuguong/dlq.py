@@ -31,6 +31,7 @@ async def _dead_letter_reader(
     )
     await consumer.start()
     try:
+        await consumer.topics()  # loads the metadata that partitions_for_topic reads
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         letters: list[DeadLetter] = []
         if partitions:

@@ -16,6 +16,7 @@ async def group_lag(settings: Settings, group: str, topics: list[str]) -> int:
     await admin.start()
     await consumer.start()
     try:
+        await consumer.topics()  # loads the metadata that partitions_for_topic reads
         partitions = [
             TopicPartition(settings.topic(t), p)
             for t in topics

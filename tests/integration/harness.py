@@ -140,7 +140,7 @@ class Stack:
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str, deadline: float) -> set[int]:
     while time.monotonic() < deadline:
-        await consumer._client.force_metadata_update()  # topics are created by the services at start
+        await consumer.topics()  # refreshes metadata; services create their topics at start
         partitions = consumer.partitions_for_topic(topic)
         if partitions:
             return partitions

@@ -4,9 +4,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from neuguong.runtime.settings import Settings
+from neuguong.runtime.topics import topic_partitions
 from schemas.topics import dead_letter_topic
 
 
@@ -31,8 +32,7 @@ async def _dead_letter_reader(
     )
     await consumer.start()
     try:
-        await consumer.topics()  # loads the metadata that partitions_for_topic reads
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = await topic_partitions(settings, [topic])
         letters: list[DeadLetter] = []
         if partitions:
             consumer.assign(partitions)

@@ -3,10 +3,11 @@
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from neuguong.runtime.settings import Settings
+from neuguong.runtime.topics import topic_partitions
 
 
 async def group_lag(settings: Settings, group: str, topics: list[str]) -> int:
@@ -16,12 +17,7 @@ async def group_lag(settings: Settings, group: str, topics: list[str]) -> int:
     await admin.start()
     await consumer.start()
     try:
-        await consumer.topics()  # loads the metadata that partitions_for_topic reads
-        partitions = [
-            TopicPartition(settings.topic(t), p)
-            for t in topics
-            for p in sorted(consumer.partitions_for_topic(settings.topic(t)) or ())
-        ]
+        partitions = await topic_partitions(settings, [settings.topic(t) for t in topics])
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(settings.topic_prefix + group)
         return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)

@@ -1,4 +1,4 @@
-"""Events of services/commitments: commitments and cell sessions."""
+"""Events of services/commitments: the commitment lifecycle and cell sessions."""
 
 from datetime import date
 from typing import ClassVar, Literal
@@ -11,6 +11,7 @@ from schemas.topics import COMMITMENTS, SESSIONS
 
 TargetArea = Literal["political_ideology", "ethics_lifestyle", "working_style", "discipline", "task_results"]
 SessionKind = Literal["regular", "thematic"]
+Rating = Literal["excellent", "good", "completed", "not_completed"]
 
 
 class PlanItem(BaseModel):
@@ -23,10 +24,9 @@ class PlanItem(BaseModel):
     deadline: date
 
 
-class CommitmentFiled(Event):
-    """A member filed their yearly exemplary commitment (cam kết nêu gương)."""
+class CommitmentEvent(Event):
+    """Fields every commitment event carries: whose, which year, in which cell."""
 
-    event_type: ClassVar[str] = "CommitmentFiled"
     topic: ClassVar[str] = COMMITMENTS.name
     key_field: ClassVar[str] = "member_id"
 
@@ -34,11 +34,87 @@ class CommitmentFiled(Event):
     member_id: Identifier
     cell_id: Identifier
     year: int = Field(ge=2000, le=2100)
+
+
+class CommitmentFiled(CommitmentEvent):
+    """A member filed their yearly exemplary commitment (cam kết nêu gương)."""
+
+    event_type: ClassVar[str] = "CommitmentFiled"
+
     is_leader: bool = False
     is_head: bool = False
     limitations: list[Text] = Field(default_factory=list)
     plan: list[PlanItem] = Field(default_factory=list)
     targets: dict[TargetArea, Text] = Field(default_factory=dict)
+
+
+class CommitmentAmended(CommitmentEvent):
+    """A new version of a commitment's content; earlier versions stay in its history."""
+
+    event_type: ClassVar[str] = "CommitmentAmended"
+
+    revision: int = Field(ge=2)
+    limitations: list[Text] = Field(default_factory=list)
+    plan: list[PlanItem] = Field(default_factory=list)
+    targets: dict[TargetArea, Text] = Field(default_factory=dict)
+    reason: Text
+
+
+class ItemReview(BaseModel):
+    """Progress on one plan item, as the member sees it in a month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: Identifier
+    progress: Text
+
+
+class SelfReflectionRecorded(CommitmentEvent):
+    """The monthly self-review against the commitment (tự soi, tự sửa)."""
+
+    event_type: ClassVar[str] = "SelfReflectionRecorded"
+
+    month: Month
+    items_reviewed: list[ItemReview] = Field(default_factory=list)
+    note: OptionalText = ""
+
+
+class ItemResult(BaseModel):
+    """The year-end result of one plan item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: Identifier
+    done: bool
+    on_time: bool
+    note: OptionalText = ""
+
+
+class CommitmentReported(CommitmentEvent):
+    """The member's year-end report on the commitment, with a self-proposed rating."""
+
+    event_type: ClassVar[str] = "CommitmentReported"
+
+    is_leader: bool = False
+    is_head: bool = False
+    results: list[ItemResult] = Field(default_factory=list)
+    on_time_percent: int = Field(ge=0, le=100)
+    all_limitations_remedied: bool
+    self_rating: Rating
+    summary: OptionalText = ""
+
+
+class CommitmentRated(CommitmentEvent):
+    """The competent unit's year-end rating (đánh giá, xếp loại); a later one replaces it."""
+
+    event_type: ClassVar[str] = "CommitmentRated"
+
+    rating: Rating
+    is_leader: bool = False
+    is_head: bool = False
+    rated_by_unit: Identifier
+    reason: OptionalText = ""
+    forced_by_discipline: Identifier | None = None
 
 
 class NamedReason(BaseModel):
@@ -50,10 +126,9 @@ class NamedReason(BaseModel):
     reason: Text
 
 
-class SessionHeld(Event):
-    """A cell held its monthly regular or a thematic session (sinh hoạt chi bộ)."""
+class SessionEvent(Event):
+    """What a cell session record holds (sinh hoạt chi bộ)."""
 
-    event_type: ClassVar[str] = "SessionHeld"
     topic: ClassVar[str] = SESSIONS.name
     key_field: ClassVar[str] = "cell_id"
 
@@ -68,3 +143,18 @@ class SessionHeld(Event):
     praised: list[NamedReason] = Field(default_factory=list)
     reminded: list[NamedReason] = Field(default_factory=list)
     resolution: OptionalText = ""
+
+
+class SessionHeld(SessionEvent):
+    """A cell held its monthly regular or a thematic session (sinh hoạt chi bộ)."""
+
+    event_type: ClassVar[str] = "SessionHeld"
+
+
+class SessionAmended(SessionEvent):
+    """A corrected record of a session already held; it replaces the earlier version."""
+
+    event_type: ClassVar[str] = "SessionAmended"
+
+    revision: int = Field(ge=2)
+    reason: Text

@@ -3,14 +3,37 @@
 from collections.abc import Callable
 from typing import Any
 
-from schemas.commitments import CommitmentFiled, SessionHeld
+from schemas.commitments import (
+    CommitmentAmended,
+    CommitmentFiled,
+    CommitmentRated,
+    CommitmentReported,
+    SelfReflectionRecorded,
+    SessionAmended,
+    SessionHeld,
+)
 from schemas.directory import MemberRegistered, OrgUnitRegistered
 from schemas.envelope import Envelope, Event, EventDecodeError
 from schemas.honors import HonorRecorded
+from schemas.inspections import DisciplineImposed, InspectionConcluded, InspectionOpened
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
-    for cls in (OrgUnitRegistered, MemberRegistered, CommitmentFiled, SessionHeld, HonorRecorded)
+    for cls in (
+        OrgUnitRegistered,
+        MemberRegistered,
+        CommitmentFiled,
+        CommitmentAmended,
+        SelfReflectionRecorded,
+        CommitmentReported,
+        CommitmentRated,
+        SessionHeld,
+        SessionAmended,
+        HonorRecorded,
+        InspectionOpened,
+        InspectionConcluded,
+        DisciplineImposed,
+    )
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

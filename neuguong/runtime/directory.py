@@ -31,6 +31,7 @@ WITH RECURSIVE up AS (
 SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
 """
 SELECT_MEMBER = "SELECT * FROM directory_members WHERE member_id = $1"
+SELECT_UNIT_LEVEL = "SELECT level FROM directory_units WHERE unit_id = $1"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ async def find_member(conn: asyncpg.Connection, member_id: str) -> Member | None
     """The member, or None when the directory does not know them."""
     row = await conn.fetchrow(SELECT_MEMBER, member_id)
     return None if row is None else Member(**{k: row[k] for k in Member.__dataclass_fields__})
+
+
+async def unit_level(conn: asyncpg.Connection, unit_id: str) -> str | None:
+    """The level of a unit (province, district, grassroots, cell), None when unknown."""
+    return await conn.fetchval(SELECT_UNIT_LEVEL, unit_id)
 
 
 HANDLERS = {

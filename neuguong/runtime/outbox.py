@@ -23,6 +23,12 @@ class EventMeta:
     correlation_id: str
     causation_id: str | None = None
 
+    @classmethod
+    def reacting_to(cls, envelope: Envelope, producer: str) -> "EventMeta":
+        """Meta of events a consumer emits in reaction: same correlation, caused by `envelope`."""
+        return cls(producer=producer, actor=f"{producer}:{envelope.event_type}",
+                   correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
+
 
 async def record(
     conn: asyncpg.Connection, meta: EventMeta, *events: tuple[Event, list[str]]

@@ -2,6 +2,7 @@
 
 import logging
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -36,3 +37,19 @@ async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
         log.info("topics created", extra={"topics": [t.name for t in wanted]})
     finally:
         await admin.close()
+
+
+async def topic_partitions(settings: Settings, topics: list[str]) -> list[TopicPartition]:
+    """The partitions of existing topics (physical names); topics that do not exist are left out."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(t["topic"], p["partition"])
+        for t in described
+        if t["error_code"] == 0
+        for p in sorted(t["partitions"], key=lambda p: p["partition"])
+    ]

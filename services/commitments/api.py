@@ -1,117 +1,189 @@
-"""HTTP commands and queries of services/commitments."""
-
-from datetime import date
+"""HTTP commands on commitments: file, amend, self-reflect, report, rate."""
 
 import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from neuguong.periods import today_local
-from neuguong.runtime import directory, outbox
+from neuguong.runtime import outbox
 from neuguong.runtime.auth import Forbidden, Principal
 from neuguong.runtime.errors import CommandRejected, Conflict, NotFound
-from neuguong.runtime.http import CurrentPrincipal, IdempotencyKey, Pool, run_command
+from neuguong.runtime.http import CurrentPrincipal, IdempotencyKey, run_command
 from neuguong.runtime.idempotency import Answer
 from schemas import CommitmentFiled, PlanItem, uuid7
-from schemas.commitments import TargetArea
-from schemas.text import Identifier, Text
+from schemas.commitments import (
+    CommitmentAmended,
+    CommitmentRated,
+    CommitmentReported,
+    ItemResult,
+    ItemReview,
+    SelfReflectionRecorded,
+)
 from services.commitments import logic, store
+from services.commitments.access import CELL_LEADERSHIP, COMMITTEES, member_in_reach
+from services.commitments.commands import (
+    AmendCommitment,
+    CommitmentContent,
+    FileCommitment,
+    RateCommitment,
+    RecordSelfReflection,
+    ReportCommitment,
+)
+from services.commitments.views import commitment_view
 
 router = APIRouter(tags=["commitments"])
 
 
-class PlanItemIn(BaseModel):
-    """A plan item as the member writes it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: Text = Field(max_length=1000)
-    deadline: date
+def refuse(refusal: logic.Refusal, kind: type[CommandRejected] = CommandRejected) -> None:
+    """Raise the refusal a rule returned, if any."""
+    if refusal is not None:
+        raise kind(*refusal)
 
 
-class FileCommitment(BaseModel):
-    """Command: file the yearly exemplary commitment of a member."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    member_id: Identifier
-    year: int = Field(ge=2000, le=2100)
-    limitations: list[Text] = Field(default_factory=list, max_length=50)
-    plan: list[PlanItemIn] = Field(default_factory=list, max_length=100)
-    targets: dict[TargetArea, Text] = Field(default_factory=dict)
+def content_of(command: CommitmentContent) -> dict:
+    """The stored and published content of a commitment, plan items numbered p1, p2, …"""
+    plan = [PlanItem(item_id=f"p{i + 1}", **item.model_dump()) for i, item in enumerate(command.plan)]
+    return {"limitations": command.limitations, "plan": [p.model_dump(mode="json") for p in plan],
+            "targets": command.targets}
 
 
-async def member_in_reach(
-    conn: asyncpg.Connection, principal: Principal, member_id: str, unknown: type[CommandRejected]
-) -> tuple[directory.Member, list[str]]:
-    """The member and their unit path, once the principal may act for them: themselves, or a committee above."""
-    member = await directory.find_member(conn, member_id)
-    if member is None or member.left_party:
-        raise unknown("member_id", "unknown member")
-    path = await directory.unit_path(conn, member.cell_id)
-    if principal.role == "member":
-        if principal.sub != member_id:
-            raise Forbidden("member_id: a member may only act for themselves")
-    else:
-        principal.require_role("cell_secretary", "committee")
-        principal.require_subtree(path)
-    return member, path
+async def commitment_in_reach(conn: asyncpg.Connection, principal: Principal, commitment_id: str,
+                              others: tuple[str, ...]):  # noqa: ANN201
+    """The locked commitment, its member and unit path, once the principal may act on it."""
+    row = await store.lock_commitment(conn, commitment_id)
+    if row is None:
+        raise NotFound("commitment_id", "unknown commitment")
+    member, path = await member_in_reach(conn, principal, row["member_id"], others=others)
+    return row, member, path
+
+
+def answer(status: int, row: asyncpg.Record, envelope, **extra: object) -> Answer:  # noqa: ANN001
+    """A command's answer: the commitment as it now stands and the event that recorded the change."""
+    return Answer(status, {**commitment_view(row), **extra, "event_id": str(envelope.event_id)})
 
 
 @router.post("/commitments", status_code=201)
-async def file_commitment(
-    command: FileCommitment, request: Request, principal: CurrentPrincipal, key: IdempotencyKey
-) -> JSONResponse:
-    """File a commitment: the row, its CommitmentFiled event and the idempotency record in one transaction."""
+async def file_commitment(command: FileCommitment, request: Request, principal: CurrentPrincipal,
+                          key: IdempotencyKey) -> JSONResponse:
+    """File a member's commitment for a year (one per member and year; rule 1)."""
 
     async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
-        member, path = await member_in_reach(conn, principal, command.member_id, CommandRejected)
-        refusal = logic.filing_refusal(member, command.year, today_local())
-        if refusal:
-            raise CommandRejected(*refusal)
-        event = CommitmentFiled(
-            commitment_id=str(uuid7()),
-            member_id=member.member_id,
-            cell_id=member.cell_id,
-            year=command.year,
-            is_leader=member.is_leader,
-            is_head=member.is_head,
-            limitations=command.limitations,
-            plan=[PlanItem(item_id=f"p{i + 1}", **item.model_dump()) for i, item in enumerate(command.plan)],
-            targets=command.targets,
-        )
-        content = event.model_dump(mode="json", include={"limitations", "plan", "targets"})
-        inserted = await store.insert_commitment(
-            conn, event.commitment_id, member.member_id, member.cell_id, command.year, content, principal.sub
-        )
-        if not inserted:
+        member, path = await member_in_reach(conn, principal, command.member_id, others=COMMITTEES)
+        refuse(logic.filing_refusal(member, command.year, today_local()))
+        content = content_of(command)
+        event = CommitmentFiled(commitment_id=str(uuid7()), member_id=member.member_id, cell_id=member.cell_id,
+                                year=command.year, is_leader=member.is_leader, is_head=member.is_head, **content)
+        row = {"commitment_id": event.commitment_id, "member_id": member.member_id, "cell_id": member.cell_id,
+               "year": command.year, "content": content, "filed_by": principal.sub, "is_leader": member.is_leader,
+               "is_head": member.is_head, "unit_path": path}
+        if not await store.insert_commitment(conn, row):
             existing = await store.select_commitment(conn, member.member_id, command.year)
             raise Conflict("year", f"{member.member_id} already filed a commitment for {command.year}",
-                           existing=_public(existing))
+                           existing=commitment_view(existing))
         (envelope,) = await outbox.record(conn, meta, (event, path))
-        body = {"commitment_id": event.commitment_id, "member_id": member.member_id, "year": command.year,
-                "version": 1, "event_id": str(envelope.event_id)}
-        return Answer(201, body)
+        return answer(201, await store.select_commitment_by_id(conn, event.commitment_id), envelope)
 
     return await run_command(request, principal, key, "FileCommitment", command.model_dump(mode="json"), work)
 
 
-@router.get("/members/{member_id}/commitments")
-async def member_commitments(member_id: str, pool: Pool, principal: CurrentPrincipal) -> dict:
-    """A member's commitments: visible to the member and to committees above them."""
-    async with pool.acquire() as conn:
-        await member_in_reach(conn, principal, member_id, NotFound)
-        rows = await store.select_member_commitments(conn, member_id)
-    return {"member_id": member_id, "commitments": [_public(row) for row in rows]}
+@router.post("/commitments/{commitment_id}/amendments", status_code=201)
+async def amend_commitment(commitment_id: str, command: AmendCommitment, request: Request,
+                           principal: CurrentPrincipal, key: IdempotencyKey) -> JSONResponse:
+    """A new version of the content; earlier versions stay in the history (rule 1)."""
+
+    async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        row, member, path = await commitment_in_reach(conn, principal, commitment_id, COMMITTEES)
+        if command.base_version is not None and command.base_version != row["version"]:
+            raise Conflict("base_version", f"the commitment is at version {row['version']}, not {command.base_version}")
+        if await store.select_report(conn, commitment_id) is not None:
+            raise Conflict("commitment_id", "the commitment was already reported on; it can no longer change")
+        version, content = row["version"] + 1, content_of(command)
+        await store.amend_commitment(conn, commitment_id, version, content, command.reason, principal.sub)
+        event = CommitmentAmended(commitment_id=commitment_id, member_id=member.member_id, cell_id=member.cell_id,
+                                  year=row["year"], revision=version, reason=command.reason, **content)
+        (envelope,) = await outbox.record(conn, meta, (event, path))
+        return answer(201, await store.select_commitment_by_id(conn, commitment_id), envelope)
+
+    return await run_command(request, principal, key, "AmendCommitment",
+                             [commitment_id, command.model_dump(mode="json")], work)
 
 
-def _public(row: asyncpg.Record) -> dict:
-    return {
-        "commitment_id": row["commitment_id"],
-        "member_id": row["member_id"],
-        "year": row["year"],
-        "version": row["version"],
-        "filed_at": row["filed_at"].isoformat(),
-        **row["content"],
-    }
+@router.post("/commitments/{commitment_id}/self-reflections", status_code=201)
+async def record_self_reflection(commitment_id: str, command: RecordSelfReflection, request: Request,
+                                 principal: CurrentPrincipal, key: IdempotencyKey) -> JSONResponse:
+    """The monthly self-review (tự soi, tự sửa): one per month, within the commitment's year."""
+
+    async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        row, member, path = await commitment_in_reach(conn, principal, commitment_id, COMMITTEES)
+        refuse(logic.month_refusal("month", command.month, row["year"], today_local()))
+        plan_ids = [item["item_id"] for item in row["content"]["plan"]]
+        unknown = sorted({r.item_id for r in command.items_reviewed} - set(plan_ids))
+        if unknown:
+            raise CommandRejected("items_reviewed", f"not in the plan: {', '.join(unknown)}")
+        content = command.model_dump(mode="json", exclude={"month"})
+        if not await store.insert_reflection(conn, commitment_id, command.month, content, principal.sub):
+            existing = await store.select_reflection(conn, commitment_id, command.month)
+            raise Conflict("month", f"a self-reflection for {command.month} was already recorded",
+                           existing={"month": existing["month"], **existing["content"]})
+        event = SelfReflectionRecorded(
+            commitment_id=commitment_id, member_id=member.member_id, cell_id=member.cell_id, year=row["year"],
+            month=command.month, note=command.note,
+            items_reviewed=[ItemReview(**r.model_dump()) for r in command.items_reviewed])
+        (envelope,) = await outbox.record(conn, meta, (event, path))
+        return answer(201, row, envelope, month=command.month)
+
+    return await run_command(request, principal, key, "RecordSelfReflection",
+                             [commitment_id, command.model_dump(mode="json")], work)
+
+
+@router.post("/commitments/{commitment_id}/report", status_code=201)
+async def report_commitment(commitment_id: str, command: ReportCommitment, request: Request,
+                            principal: CurrentPrincipal, key: IdempotencyKey) -> JSONResponse:
+    """The year-end report: a result per plan item; the on-time share is computed from them."""
+
+    async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        row, member, path = await commitment_in_reach(conn, principal, commitment_id, COMMITTEES)
+        plan_ids = [item["item_id"] for item in row["content"]["plan"]]
+        refuse(logic.results_refusal(plan_ids, [r.item_id for r in command.results]))
+        on_time = logic.on_time_percent(plan_ids, [r.item_id for r in command.results if r.done and r.on_time])
+        content = command.model_dump(mode="json")
+        if not await store.insert_report(conn, commitment_id, content, on_time, command.all_limitations_remedied,
+                                         command.self_rating, principal.sub):
+            raise Conflict("commitment_id", "the year-end report was already submitted")
+        event = CommitmentReported(
+            commitment_id=commitment_id, member_id=member.member_id, cell_id=member.cell_id, year=row["year"],
+            is_leader=member.is_leader, is_head=member.is_head, on_time_percent=on_time,
+            all_limitations_remedied=command.all_limitations_remedied, self_rating=command.self_rating,
+            summary=command.summary, results=[ItemResult(**r.model_dump()) for r in command.results])
+        (envelope,) = await outbox.record(conn, meta, (event, path))
+        return answer(201, row, envelope, on_time_percent=on_time)
+
+    return await run_command(request, principal, key, "ReportCommitment",
+                             [commitment_id, command.model_dump(mode="json")], work)
+
+
+@router.post("/commitments/{commitment_id}/rating", status_code=201)
+async def rate_commitment(commitment_id: str, command: RateCommitment, request: Request,
+                          principal: CurrentPrincipal, key: IdempotencyKey) -> JSONResponse:
+    """The competent unit's rating (rule 3); the cell secretary or a committee above decides it."""
+
+    async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        if principal.role == "member":
+            raise Forbidden("role: a member cannot rate a commitment, not even their own")
+        row, member, path = await commitment_in_reach(conn, principal, commitment_id, CELL_LEADERSHIP)
+        report = await store.select_report(conn, commitment_id)
+        facts = None if report is None else logic.ReportFacts(report["on_time_percent"],
+                                                               report["all_limitations_remedied"])
+        disciplines = [logic.DisciplineFact(d["discipline_id"], d["measure"], d["decided_on"])
+                       for d in await store.select_disciplines(conn, member.member_id)]
+        refuse(logic.rating_refusal(command.rating, row["year"], facts, disciplines))
+        await store.upsert_rating(conn, commitment_id, command.rating, principal.sub, principal.unit,
+                                  command.reason, None)
+        event = CommitmentRated(commitment_id=commitment_id, member_id=member.member_id, cell_id=member.cell_id,
+                                year=row["year"], rating=command.rating, is_leader=member.is_leader,
+                                is_head=member.is_head, rated_by_unit=principal.unit, reason=command.reason)
+        (envelope,) = await outbox.record(conn, meta, (event, path))
+        return answer(201, row, envelope, rating=command.rating)
+
+    return await run_command(request, principal, key, "RateCommitment",
+                             [commitment_id, command.model_dump(mode="json")], work)

@@ -1,21 +1,71 @@
 """Every SQL statement of services/commitments."""
 
+from datetime import date
+
 import asyncpg
 
 INSERT_COMMITMENT = """
-INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (member_id, year) DO NOTHING
+INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, unit_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id, year) DO NOTHING
+"""
+INSERT_VERSION = """
+INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
 """
 SELECT_BY_MEMBER_YEAR = "SELECT * FROM commitments WHERE member_id = $1 AND year = $2"
+# FOR UPDATE: commands on one commitment queue up, so versions and checks never race.
+SELECT_FOR_UPDATE = "SELECT * FROM commitments WHERE commitment_id = $1 FOR UPDATE"
+SELECT_BY_ID = "SELECT * FROM commitments WHERE commitment_id = $1"
+UPDATE_CONTENT = "UPDATE commitments SET content = $2, version = $3, updated_at = now() WHERE commitment_id = $1"
 SELECT_BY_MEMBER = "SELECT * FROM commitments WHERE member_id = $1 ORDER BY year DESC"
+SELECT_VERSIONS = "SELECT * FROM commitment_versions WHERE commitment_id = ANY($1) ORDER BY version"
+SELECT_REFLECTIONS = "SELECT * FROM self_reflections WHERE commitment_id = ANY($1) ORDER BY month"
+SELECT_REPORTS = "SELECT * FROM commitment_reports WHERE commitment_id = ANY($1)"
+SELECT_RATINGS = "SELECT * FROM commitment_ratings WHERE commitment_id = ANY($1)"
+INSERT_REFLECTION = """
+INSERT INTO self_reflections (commitment_id, month, content, recorded_by) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+"""
+SELECT_REFLECTION = "SELECT * FROM self_reflections WHERE commitment_id = $1 AND month = $2"
+INSERT_REPORT = """
+INSERT INTO commitment_reports (commitment_id, content, on_time_percent, all_limitations_remedied, self_rating,
+                                reported_by)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+"""
+SELECT_REPORT = "SELECT * FROM commitment_reports WHERE commitment_id = $1"
+UPSERT_RATING = """
+INSERT INTO commitment_ratings (commitment_id, rating, rated_by, rated_by_unit, reason, forced_by_discipline)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (commitment_id) DO UPDATE SET rating = $2, rated_by = $3, rated_by_unit = $4, reason = $5,
+    forced_by_discipline = $6, rated_at = now()
+"""
+SELECT_RATING = "SELECT * FROM commitment_ratings WHERE commitment_id = $1"
+SELECT_SUBTREE_PAGE = """
+SELECT c.*, r.rating FROM commitments c LEFT JOIN commitment_ratings r USING (commitment_id)
+WHERE c.unit_path @> ARRAY[$1]::text[] AND c.year = $2 AND c.commitment_id > $3
+ORDER BY c.commitment_id LIMIT $4
+"""
+COUNT_SUBTREE = "SELECT count(*) FROM commitments WHERE unit_path @> ARRAY[$1]::text[] AND year = $2"
+UPSERT_DISCIPLINE = """
+INSERT INTO disciplines (discipline_id, member_id, measure, decided_on) VALUES ($1, $2, $3, $4)
+ON CONFLICT (discipline_id) DO NOTHING
+"""
+SELECT_DISCIPLINES = "SELECT * FROM disciplines WHERE member_id = $1 ORDER BY decided_on"
+SELECT_RATED_IN_YEAR = """
+SELECT c.*, r.rating FROM commitments c JOIN commitment_ratings r USING (commitment_id)
+WHERE c.member_id = $1 AND c.year = $2 FOR UPDATE OF c
+"""
 
 
-async def insert_commitment(
-    conn: asyncpg.Connection, commitment_id: str, member_id: str, cell_id: str, year: int, content: dict, by: str
-) -> bool:
-    """Insert a commitment; False when the member already has one for that year."""
-    status = await conn.execute(INSERT_COMMITMENT, commitment_id, member_id, cell_id, year, content, by)
-    return status.endswith(" 1")
+async def insert_commitment(conn: asyncpg.Connection, row: dict) -> bool:
+    """Insert a commitment and its first version; False when the member already has one that year."""
+    status = await conn.execute(
+        INSERT_COMMITMENT, row["commitment_id"], row["member_id"], row["cell_id"], row["year"], row["content"],
+        row["filed_by"], row["is_leader"], row["is_head"], row["unit_path"],
+    )
+    if status.endswith(" 0"):
+        return False
+    await conn.execute(INSERT_VERSION, row["commitment_id"], 1, row["content"], None, row["filed_by"])
+    return True
 
 
 async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:
@@ -23,6 +73,89 @@ async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int)
     return await conn.fetchrow(SELECT_BY_MEMBER_YEAR, member_id, year)
 
 
+async def lock_commitment(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
+    """A commitment, locked until the end of the transaction."""
+    return await conn.fetchrow(SELECT_FOR_UPDATE, commitment_id)
+
+
+async def select_commitment_by_id(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
+    """A commitment by id."""
+    return await conn.fetchrow(SELECT_BY_ID, commitment_id)
+
+
+async def amend_commitment(conn: asyncpg.Connection, commitment_id: str, version: int, content: dict, reason: str,
+                           by: str) -> None:
+    """Store a new version and make it current."""
+    await conn.execute(INSERT_VERSION, commitment_id, version, content, reason, by)
+    await conn.execute(UPDATE_CONTENT, commitment_id, content, version)
+
+
 async def select_member_commitments(conn: asyncpg.Connection, member_id: str) -> list[asyncpg.Record]:
     """All the member's commitments, newest year first."""
     return await conn.fetch(SELECT_BY_MEMBER, member_id)
+
+
+async def select_history(conn: asyncpg.Connection, ids: list[str]) -> dict[str, list[asyncpg.Record]]:
+    """Versions, self-reflections, reports and ratings of the given commitments."""
+    return {
+        "versions": await conn.fetch(SELECT_VERSIONS, ids),
+        "reflections": await conn.fetch(SELECT_REFLECTIONS, ids),
+        "reports": await conn.fetch(SELECT_REPORTS, ids),
+        "ratings": await conn.fetch(SELECT_RATINGS, ids),
+    }
+
+
+async def insert_reflection(conn: asyncpg.Connection, commitment_id: str, month: str, content: dict, by: str) -> bool:
+    """Record a month's self-reflection; False when that month already has one."""
+    return (await conn.execute(INSERT_REFLECTION, commitment_id, month, content, by)).endswith(" 1")
+
+
+async def select_reflection(conn: asyncpg.Connection, commitment_id: str, month: str) -> asyncpg.Record | None:
+    """The self-reflection of a month."""
+    return await conn.fetchrow(SELECT_REFLECTION, commitment_id, month)
+
+
+async def insert_report(conn: asyncpg.Connection, commitment_id: str, content: dict, on_time: int, remedied: bool,
+                        self_rating: str, by: str) -> bool:
+    """Record the year-end report; False when there is one already."""
+    status = await conn.execute(INSERT_REPORT, commitment_id, content, on_time, remedied, self_rating, by)
+    return status.endswith(" 1")
+
+
+async def select_report(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
+    """The year-end report of a commitment."""
+    return await conn.fetchrow(SELECT_REPORT, commitment_id)
+
+
+async def upsert_rating(conn: asyncpg.Connection, commitment_id: str, rating: str, by: str, unit: str, reason: str,
+                        forced_by: str | None) -> None:
+    """Set the commitment's rating (a later rating replaces the earlier one)."""
+    await conn.execute(UPSERT_RATING, commitment_id, rating, by, unit, reason, forced_by)
+
+
+async def select_rating(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
+    """The current rating of a commitment."""
+    return await conn.fetchrow(SELECT_RATING, commitment_id)
+
+
+async def select_subtree_page(conn: asyncpg.Connection, unit_id: str, year: int, after: str, limit: int
+                              ) -> tuple[list[asyncpg.Record], int]:
+    """One page of a unit subtree's commitments for a year (keyset on commitment_id), and the total."""
+    rows = await conn.fetch(SELECT_SUBTREE_PAGE, unit_id, year, after, limit)
+    return rows, await conn.fetchval(COUNT_SUBTREE, unit_id, year)
+
+
+async def insert_discipline(conn: asyncpg.Connection, discipline_id: str, member_id: str, measure: str,
+                            decided_on: date) -> None:
+    """Remember a discipline imposed on a member."""
+    await conn.execute(UPSERT_DISCIPLINE, discipline_id, member_id, measure, decided_on)
+
+
+async def select_disciplines(conn: asyncpg.Connection, member_id: str) -> list[asyncpg.Record]:
+    """Every discipline of a member."""
+    return await conn.fetch(SELECT_DISCIPLINES, member_id)
+
+
+async def select_rated_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:
+    """The member's rated commitment of a year, locked."""
+    return await conn.fetchrow(SELECT_RATED_IN_YEAR, member_id, year)

@@ -19,6 +19,7 @@ from neuguong.directory.importer import publish_directory
 from neuguong.runtime.auth import Role, mint_token
 from neuguong.runtime.service import Runtime, ServiceDefinition, create_app, load_definition
 from neuguong.runtime.settings import Settings
+from neuguong.runtime.topics import topic_partitions
 from schemas import uuid7
 
 SERVICES = ("commitments", "honors", "inspections", "notifications", "projections")
@@ -123,7 +124,7 @@ class Stack:
             name = self.prefix + topic
             records: list[ConsumerRecord] = []
             deadline = time.monotonic() + timeout
-            partitions = [TopicPartition(name, p) for p in await _partitions(consumer, name, deadline)]
+            partitions = await _partitions(self.settings(), name, deadline)
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             while time.monotonic() < deadline:
@@ -138,10 +139,9 @@ class Stack:
             await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str, deadline: float) -> set[int]:
+async def _partitions(settings: Settings, topic: str, deadline: float) -> list[TopicPartition]:
     while time.monotonic() < deadline:
-        await consumer.topics()  # refreshes metadata; services create their topics at start
-        partitions = consumer.partitions_for_topic(topic)
+        partitions = await topic_partitions(settings, [topic])  # services create their topics at start
         if partitions:
             return partitions
         await asyncio.sleep(0.2)

@@ -1,0 +1,184 @@
+"""HTTP commands: POST /commitments through a real `neuguong serve commitments`, against plain INSERTs.
+
+    python -m bench.commands --requests 3000 --concurrency 8
+
+A real `neuguong serve commitments` process (uvicorn, one worker) is started on a free port with
+the run's topic prefix and a fresh signing key; the demo directory of `--communes` communes is
+published to Kafka and the bench waits until the service's local directory holds every member.
+Then, with `--concurrency` requests in flight from one httpx client in this process:
+
+1. GET /healthz: the HTTP stack alone (uvicorn, FastAPI, middlewares, this client).
+2. POST /commitments, each member filing as themselves (their own token, a fresh Idempotency-Key),
+   over as many years as needed for `--requests` distinct (member, year) pairs. Every answer must
+   be 201. Each command is one transaction: idempotency lock and lookup, member and unit path,
+   the commitment row, its outbox row and the stored answer. The service's relay publishes the
+   events meanwhile, as in production; the time until its outbox is drained is printed too.
+3. Baseline: the same number of single-row INSERTs (the same content as JSON) into a plain table
+   through an asyncpg pool, at the same concurrency.
+
+Client and server share this machine's cores, so the HTTP figures include the client's own cost.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+from bench.common import (Figure, arguments, bench_slice, quiet, report, settings, vi_decimal, wait_for)
+from neuguong.directory.demo import build_demo_directory
+from neuguong.directory.importer import publish_directory
+from neuguong.progress import vi_number
+from neuguong.runtime.auth import generate_key_pair, mint_token
+from neuguong.runtime.db import create_pool
+
+COMMAND = {"limitations": ["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
+           "plan": [{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": "{year}-12-31"},
+                    {"title": "Gương mẫu trong thực hiện nhiệm vụ được giao", "deadline": "{year}-06-30"}]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def run_at(concurrency: int, jobs: list, one: Callable[..., Awaitable[None]]) -> tuple[float, list[float]]:  # noqa: ANN001
+    """Run `one(job)` for every job with `concurrency` in flight; seconds and latencies (ms)."""
+    queue = list(reversed(jobs))
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        while queue:
+            job = queue.pop()
+            started = time.perf_counter()
+            await one(job)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], requests=3000, concurrency=8, communes=3)
+    quiet()
+    async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
+        config = settings("commitments", prefix)
+        port = free_port()
+        server_env = {**os.environ, "NG_ENVIRONMENT": "test", "NG_TOPIC_PREFIX": prefix,
+                      "NG_PG_DATABASE": config.pg_database, "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+                      "NG_PG_PORT": str(config.pg_port), "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+                      "NG_LOG_LEVEL": "WARNING"}
+        neuguong = Path(sys.executable).with_name("neuguong")
+        server = await asyncio.create_subprocess_exec(
+            str(neuguong), "serve", "commitments", "--port", str(port), env=server_env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        print(f"server: neuguong serve commitments, pid {server.pid}, port {port}", file=sys.stderr)
+        pool = None
+        try:
+            limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+                async def ready() -> bool:
+                    try:
+                        return (await client.get("/readyz")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await wait_for(ready, timeout=60, interval=0.2)
+                pool_max = config.pg_pool_max  # the server's (default NG_PG_POOL_MAX)
+                pool = await create_pool(settings("commitments", prefix, pg_pool_max=args.concurrency),
+                                         min_size=args.concurrency)
+
+                directory = build_demo_directory(communes=args.communes)
+                await publish_directory(config, directory, source_name="bench")
+                await wait_for(lambda: _count(pool, "directory_members", len(directory.members)), timeout=120)
+
+                members = [m for m in directory.members if not m.left]
+                years = range(2026, 2026 - (args.requests // len(members) + 1), -1)
+                jobs = [(m, year) for year in years for m in members][: args.requests]
+                tokens = {m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"
+                          for m in members}
+
+                # Warm up connections and code paths on a few health checks first.
+                await run_at(args.concurrency, list(range(200)), lambda _: client.get("/healthz"))
+                health_seconds, health_latencies = await run_at(
+                    args.concurrency, list(range(args.requests)), lambda _: _expect(client.get("/healthz"), 200))
+
+                async def file(job) -> None:  # noqa: ANN001
+                    member, year = job
+                    body = json.loads(json.dumps(COMMAND).replace("{year}", str(year)))
+                    reply = await client.post("/commitments", json={"member_id": member.member_id, "year": year, **body},
+                                              headers={"Authorization": tokens[member.member_id],
+                                                       "Idempotency-Key": f"bench-{member.member_id}-{year}"})
+                    if reply.status_code != 201:
+                        raise SystemExit(f"POST /commitments: {reply.status_code} {reply.text}")
+
+                command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
+                answered = time.perf_counter()
+                await wait_for(lambda: pool.fetchval(
+                    "SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"), timeout=120, interval=0.02)
+                drained = time.perf_counter() - answered
+                filed = await pool.fetchval("SELECT count(*) FROM commitments")
+                if filed != len(jobs):
+                    raise SystemExit(f"commitments: {filed} rows, expected {len(jobs)}")
+
+            await pool.execute("CREATE TABLE bench_plain (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                               "member_id text NOT NULL, year int NOT NULL, content jsonb NOT NULL)")
+
+            async def insert(job) -> None:  # noqa: ANN001
+                member, year = job
+                await pool.execute("INSERT INTO bench_plain (member_id, year, content) VALUES ($1, $2, $3)",
+                                   member.member_id, year, COMMAND)
+
+            insert_seconds, insert_latencies = await run_at(args.concurrency, jobs, insert)
+        finally:
+            if pool is not None:
+                await pool.close()
+            server.terminate()
+            await server.wait()
+
+    figures = [
+        Figure("plain INSERT, asyncpg", len(jobs), insert_seconds, insert_latencies,
+               note=f"pool of {vi_number(args.concurrency)}"),
+        Figure("GET /healthz (HTTP stack alone)", args.requests, health_seconds, health_latencies),
+        Figure("POST /commitments", len(jobs), command_seconds, command_latencies,
+               note=f"service pool max {vi_number(pool_max)}; outbox drained {vi_decimal(drained)} s after"),
+    ]
+    report("HTTP commands (services/commitments, real process)", figures, reference="plain INSERT, asyncpg",
+           params={"requests": len(jobs), "concurrency": args.concurrency,
+                   "members": len(members), "communes": args.communes}, unit="requests")
+
+
+async def _count(pool, table: str, expected: int) -> bool:  # noqa: ANN001
+    return await pool.fetchval(f"SELECT count(*) FROM {table}") >= expected
+
+
+async def _expect(reply: Awaitable[httpx.Response], status: int) -> None:
+    response = await reply
+    if response.status_code != status:
+        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text}")
+
+
+class _keys:
+    """A fresh Ed25519 key pair; the public key in a temporary file the server reads."""
+
+    async def __aenter__(self) -> tuple[bytes, Path]:
+        private, public = generate_key_pair()
+        self._dir = tempfile.TemporaryDirectory(prefix="ngbench-keys-")
+        path = Path(self._dir.name) / "jwt-public.pem"
+        path.write_bytes(public)
+        return private, path
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._dir.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,246 @@
+"""What every benchmark shares: its own slice of the infrastructure, timing and printing figures.
+
+Each run gets a fresh topic prefix (deleted at the end) and fresh schemas of the services it uses,
+exactly like tests/integration/harness.py. Connection settings come from the usual NG_ variables
+(NG_KAFKA_BOOTSTRAP, NG_PG_PORT, NG_PG_DATABASE, ...); the database defaults to neuguong_test.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import statistics
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from neuguong.progress import vi_number
+from neuguong.runtime.settings import Settings
+from schemas import uuid7
+from schemas.topics import Topic
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+DATABASE = env("NG_PG_DATABASE", "neuguong_test")
+
+
+def new_prefix() -> str:
+    return f"bench{uuid7().hex[-8:]}."
+
+
+def settings(service: str, prefix: str, **overrides: Any) -> Settings:
+    """Settings of a benchmarked service: its own topic prefix, quiet logs, the bench database."""
+    values = {"environment": "test", "service": service, "topic_prefix": prefix, "pg_database": DATABASE,
+              "log_level": "WARNING", **overrides}
+    return Settings(**values)
+
+
+async def admin_connection() -> asyncpg.Connection:
+    return await asyncpg.connect(
+        host=env("NG_PG_HOST", "127.0.0.1"), port=int(env("NG_PG_PORT", "25432")),
+        user=env("NG_PG_ADMIN_USER", "neuguong"), password=env("NG_PG_ADMIN_PASSWORD", "neuguong-dev"),
+        database=DATABASE,
+    )
+
+
+async def reset_schemas(*services: str) -> None:
+    """Empty the schemas of `services`, each still owned by its own role."""
+    conn = await admin_connection()
+    try:
+        for service in services:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {service} CASCADE")
+            await conn.execute(f"CREATE SCHEMA {service} AUTHORIZATION ng_{service}")
+    finally:
+        await conn.close()
+
+
+async def create_topics(bootstrap: str, names_partitions: Sequence[tuple[str, int]]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(n, num_partitions=p, replication_factor=1) for n, p in names_partitions
+                  if n not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-admin")
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def bench_slice(*services: str, keep_topics: bool = False) -> AsyncIterator[str]:
+    """A fresh topic prefix and fresh schemas of `services`; the prefix's topics are dropped after."""
+    prefix = new_prefix()
+    await reset_schemas(*services)
+    try:
+        yield prefix
+    finally:
+        if not keep_topics:
+            await delete_topics(Settings().kafka_bootstrap, prefix)
+
+
+def physical(topic: Topic, prefix: str) -> tuple[str, int]:
+    return prefix + topic.name, topic.partitions
+
+
+async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float, interval: float = 0.05) -> Any:
+    """Poll `probe` until truthy; raise after `timeout` seconds with its last value."""
+    deadline, value = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        value = await probe()
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise TimeoutError(f"not done within {timeout}s (last value: {value!r})")
+
+
+# --- numbers, written the Vietnamese way (142.597; 0,85) -----------------------------------------
+
+
+def vi_decimal(value: float, digits: int = 2) -> str:
+    """A decimal number the Vietnamese way: thousands with '.', decimals after ','."""
+    whole, _, frac = f"{abs(value):.{digits}f}".partition(".")
+    text = vi_number(int(whole)) + ("," + frac if frac else "")
+    return ("-" if value < 0 else "") + text
+
+
+def per_second(count: int, seconds: float) -> int:
+    return int(round(count / seconds)) if seconds > 0 else 0
+
+
+@dataclass
+class Figure:
+    """One measured line: how many things in how long (and latencies when there are some)."""
+
+    name: str
+    count: int
+    seconds: float
+    latencies_ms: list[float] | None = None
+    note: str = ""
+
+    @property
+    def rate(self) -> int:
+        return per_second(self.count, self.seconds)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def report(title: str, figures: list[Figure], *, reference: str, params: dict[str, Any], unit: str = "events") -> None:
+    """Print the figures and each one's ratio to the `reference` figure (the raw baseline)."""
+    base = next(f for f in figures if f.name == reference)
+    print()
+    print(f"== {title} ==")
+    print(f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          + ", ".join(f"{k}={vi_number(v) if isinstance(v, int) and not isinstance(v, bool) else v}"
+                      for k, v in params.items()))
+    width = max(len(f.name) for f in figures)
+    has_latency = any(f.latencies_ms for f in figures)
+    header = f"   {'':{width}}  {unit:>8}  {'seconds':>8}  {'per second':>10}  {'vs baseline':>11}"
+    if has_latency:
+        header += f"  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
+    print(header)
+    for f in figures:
+        ratio = f.rate / base.rate if base.rate else 0.0
+        line = (f"   {f.name:{width}}  {vi_number(f.count):>8}  {vi_decimal(f.seconds):>8}  "
+                f"{vi_number(f.rate):>10}  {vi_decimal(ratio) + '×':>11}")
+        if has_latency and f.latencies_ms:
+            line += "  " + "  ".join(f"{vi_decimal(percentile(f.latencies_ms, q)):>7}" for q in (50, 95, 99))
+        if f.note:
+            line += f"   ({f.note})"
+        print(line)
+    print(f"   baseline = {reference}")
+
+
+def arguments(description: str, **defaults: Any) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                            help=f"default {default}")
+    return parser.parse_args()
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def commitment_events(count: int, *, communes: int = 10, cells: int = 20, year: int = 2026) -> list[tuple[Any, list[str]]]:
+    """`count` CommitmentFiled events of distinct members, each with its unit path (province/commune/cell).
+
+    The body is about the size of a real one: a couple of limitations and plan items in Vietnamese.
+    """
+    from schemas import CommitmentFiled, PlanItem
+
+    events = []
+    for i in range(count):
+        commune = f"lc-x{i % communes:03d}"
+        cell = f"{commune}-c{(i // communes) % cells:02d}"
+        member = f"{cell}-m{i:06d}"
+        event = CommitmentFiled(
+            commitment_id=f"k-{member}-{year}", member_id=member, cell_id=cell, year=year,
+            is_leader=i % 7 == 0, is_head=i % 29 == 0,
+            limitations=["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
+            plan=[PlanItem(item_id="p1", title="Tham gia đầy đủ sinh hoạt chi bộ", deadline=f"{year}-12-31"),
+                  PlanItem(item_id="p2", title="Gương mẫu trong thực hiện nhiệm vụ được giao",
+                           deadline=f"{year}-06-30")],
+        )
+        events.append((event, ["lc", commune, cell]))
+    return events
+
+
+async def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0) -> list[Any]:
+    """The partitions of a topic, once the client's metadata knows them."""
+    from aiokafka import TopicPartition
+
+    async def known() -> set[int] | None:
+        # consumer.topics() fetches metadata without keeping it; read the fetched copy instead.
+        cluster = await consumer._client.fetch_all_metadata()
+        return cluster.partitions_for_topic(topic)
+
+    return [TopicPartition(topic, p) for p in sorted(await wait_for(known, timeout=timeout, interval=0.2))]
+
+
+async def topic_size(bootstrap: str, topic: str) -> int:
+    """How many records a fresh topic holds (sum of its end offsets)."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topic)
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()
+
+
+def quiet() -> None:
+    """FastStream's per-subscriber INFO lines (on stdout) would drown the figures."""
+    import logging
+
+    # The broker sets its logger's level when it is created; a filter outlives that.
+    logging.getLogger("faststream.access.kafka").addFilter(lambda record: record.levelno >= logging.WARNING)

@@ -1,0 +1,223 @@
+"""The inbox consumer: how fast services/projections applies CommitmentFiled, against raw readers.
+
+    python -m bench.consumer --events 20000
+
+N CommitmentFiled envelopes (distinct members, unit path province/commune/cell) are published to
+the run's own commitments topic first. Then, on the same records:
+
+1. Baselines without any work: a raw aiokafka consumer (manual assignment, fetches of `--batch`)
+   reading every record and doing nothing, then json-decoding each, then decoding each into the
+   Envelope model (schemas.decode, what the runtime does).
+2. The runtime: services/projections started in this process with run_service (migrations, topics,
+   FastStream broker, batch subscriber, relay), timed until its inbox holds N rows; the lc figure
+   is checked to be N. Two figures: from the call to run_service (start-up and group join
+   included) and steady state (from the first applied batch to the last).
+3. The same SQL effect without the runtime, on the same tables (emptied in between): a raw
+   consumer, one asyncpg transaction per fetched batch, offsets committed after it. First per
+   event, the runtime's statements (claim the inbox row, add to the figures); then set-based (one
+   inbox insert and one figures upsert per batch), to show what per-event round trips cost.
+"""
+
+import asyncio
+import json
+import time
+from collections import Counter
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from bench.common import (Figure, arguments, bench_slice, commitment_events, quiet, report, settings,
+                          topic_partitions, vi_decimal, wait_for)
+from neuguong.progress import vi_number
+from neuguong.runtime.consumer import CLAIM_IN_INBOX
+from neuguong.runtime.db import create_pool
+from neuguong.runtime.outbox import headers_of
+from neuguong.runtime.service import run_service
+from neuguong.runtime.topics import ensure_topics
+from schemas import decode, encode, wrap
+from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
+from services.projections import logic, store
+from services.projections.app import DEFINITION
+
+BULK_INBOX = """
+INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+BULK_FIGURES = """
+INSERT INTO unit_figures (unit_id, period, figure, value)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+ON CONFLICT (unit_id, period, figure) DO UPDATE SET value = unit_figures.value + excluded.value
+"""
+
+
+async def publish(bootstrap: str, topic: str, count: int) -> int:
+    """Publish `count` CommitmentFiled envelopes; returns the average body size."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20)
+    await producer.start()
+    size = 0
+    try:
+        sends = []
+        for event, path in commitment_events(count):
+            envelope = wrap(event, producer="commitments", actor=event.member_id, unit_path=path,
+                            correlation_id="bench-consumer")
+            body = encode(envelope)
+            size += len(body)
+            sends.append(await producer.send(topic, body, key=event.key().encode(),
+                                             headers=[(k, v.encode()) for k, v in headers_of(envelope).items()]))
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+    return size // count
+
+
+async def read_all(bootstrap: str, topic: str, count: int, batch: int, work, *, group: str | None = None) -> float:  # noqa: ANN001
+    """Read `count` records from the beginning, calling `await work(records)` per fetched batch."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                max_poll_records=batch)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topic)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen, started = 0, time.perf_counter()
+        while seen < count:
+            for partition, records in (await consumer.getmany(timeout_ms=500, max_records=batch)).items():
+                await work(records)
+                if group is not None:
+                    await consumer.commit({partition: records[-1].offset + 1})
+                seen += len(records)
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+async def nothing(records) -> None:  # noqa: ANN001
+    return None
+
+
+async def json_decode(records) -> None:  # noqa: ANN001
+    for record in records:
+        json.loads(record.value)
+
+
+async def envelope_decode(records) -> None:  # noqa: ANN001
+    for record in records:
+        decode(record.value)
+
+
+def per_event_sql(pool, prefix: str):  # noqa: ANN001, ANN201
+    """The runtime's statements, one round trip each, one transaction per batch; no FastStream, no pydantic."""
+
+    async def work(records) -> None:  # noqa: ANN001
+        async with pool.acquire() as conn, conn.transaction():
+            for record in records:
+                envelope = json.loads(record.value)
+                claimed = await conn.execute(CLAIM_IN_INBOX, envelope["event_id"], envelope["event_type"],
+                                             record.topic.removeprefix(prefix), record.partition, record.offset)
+                if claimed.endswith(" 0"):
+                    continue
+                payload = envelope["payload"]
+                figures = ["commitments_filed"] + ["commitments_filed_leaders"] * payload["is_leader"] \
+                    + ["commitments_filed_heads"] * payload["is_head"]
+                await conn.execute(store.ADD_TO_FIGURES, envelope["unit_path"], str(payload["year"]), figures)
+
+    return work
+
+
+def set_based_sql(pool, prefix: str):  # noqa: ANN001, ANN201
+    """The same effect with two statements per batch: inbox rows in bulk, figures summed in Python."""
+
+    async def work(records) -> None:  # noqa: ANN001
+        envelopes = [json.loads(record.value) for record in records]
+        async with pool.acquire() as conn, conn.transaction():
+            claimed = {str(row["event_id"]) for row in await conn.fetch(
+                BULK_INBOX, [e["event_id"] for e in envelopes], [e["event_type"] for e in envelopes],
+                [r.topic.removeprefix(prefix) for r in records], [r.partition for r in records],
+                [r.offset for r in records])}
+            totals: Counter[tuple[str, str, str]] = Counter()
+            for envelope in envelopes:
+                if envelope["event_id"] not in claimed:
+                    continue
+                payload = envelope["payload"]
+                figures = ["commitments_filed"] + ["commitments_filed_leaders"] * payload["is_leader"] \
+                    + ["commitments_filed_heads"] * payload["is_head"]
+                for unit in envelope["unit_path"]:
+                    for figure in figures:
+                        totals[(unit, str(payload["year"]), figure)] += 1
+            keys = list(totals)
+            await conn.execute(BULK_FIGURES, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                               [totals[k] for k in keys])
+
+    return work
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], events=20000, batch=500)
+    quiet()
+    async with bench_slice("projections") as prefix:
+        config = settings("projections", prefix, consumer_batch_size=args.batch, lag_interval_seconds=5.0)
+        bootstrap = config.kafka_bootstrap
+        topic = prefix + COMMITMENTS.name
+        await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
+        body_bytes = await publish(bootstrap, topic, args.events)
+
+        raw_nothing = await read_all(bootstrap, topic, args.events, args.batch, nothing)
+        raw_json = await read_all(bootstrap, topic, args.events, args.batch, json_decode)
+        raw_envelope = await read_all(bootstrap, topic, args.events, args.batch, envelope_decode)
+
+        started = time.perf_counter()
+        async with run_service(DEFINITION, config, CollectorRegistry()) as runtime:
+            up = time.perf_counter()
+            pool = runtime.pool
+            first: tuple[float, int] | None = None
+
+            async def applied() -> bool:
+                nonlocal first
+                count = await pool.fetchval("SELECT count(*) FROM inbox")
+                if count and first is None:
+                    first = (time.perf_counter(), count)
+                return count >= args.events
+
+            await wait_for(applied, timeout=600, interval=0.02)
+            done = time.perf_counter()
+            async with pool.acquire() as conn:
+                total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
+            if total != args.events:
+                raise SystemExit(f"projections: lc counts {total} commitments, expected {args.events}")
+
+        pool = await create_pool(config)
+        try:
+            sql_figures = []
+            for name, make in (("same SQL per event, asyncpg, no runtime", per_event_sql),
+                               ("set-based SQL per batch, asyncpg", set_based_sql)):
+                await pool.execute("TRUNCATE inbox, unit_figures")
+                seconds = await read_all(bootstrap, topic, args.events, args.batch, make(pool, prefix),
+                                         group=f"{prefix}bench-{len(sql_figures)}")
+                async with pool.acquire() as conn:
+                    total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
+                if total != args.events:
+                    raise SystemExit(f"{name}: lc counts {total}, expected {args.events}")
+                sql_figures.append(Figure(name, args.events, seconds))
+        finally:
+            await pool.close()
+
+    first_at, first_count = first
+    figures = [
+        Figure("raw aiokafka consumer, no work", args.events, raw_nothing),
+        Figure("raw consumer + json.loads", args.events, raw_json),
+        Figure("raw consumer + schemas.decode (pydantic)", args.events, raw_envelope),
+        Figure("projections service, from start", args.events, done - started,
+               note=f"start-up {vi_decimal(up - started)} s, first batch after {vi_decimal(first_at - up)} s"),
+        Figure("projections service, steady state", args.events - first_count, done - first_at),
+        *sql_figures,
+    ]
+    report("inbox consumer (services/projections, CommitmentFiled)", figures,
+           reference="raw aiokafka consumer, no work",
+           params={"events": args.events, "batch": args.batch, "body bytes": body_bytes})
+    print("   SQL figures commit Kafka offsets per batch like the runtime; the raw reads commit nothing.")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,137 @@
+"""The outbox relay: how fast staged events reach Kafka (publish, then mark), against a raw producer.
+
+    python -m bench.relay --events 20000
+
+1. N CommitmentFiled events are staged in the outbox of services/commitments through
+   neuguong.runtime.outbox.record, `--chunk` events per transaction (staging is timed too).
+2. Baseline: a raw aiokafka producer (idempotent, acks=all, otherwise the same defaults as the
+   service's broker) sends the same bodies, keys and headers to a twin topic: once firing every
+   send and waiting at the end (the producer's ceiling), once waiting for each `--batch` like the
+   relay does (what the relay's batch-then-wait loop could reach at best).
+3. The service's OutboxRelay (started the way run_service starts it: leader lock, LISTEN/NOTIFY,
+   batches of NG_RELAY_BATCH_SIZE) drains the outbox; timed until no row is left unpublished.
+   Its time is split into select+publish (until the broker acked the batch) and mark.
+"""
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from bench.common import (Figure, arguments, bench_slice, commitment_events, create_topics, quiet, report, settings,
+                          vi_decimal, wait_for)
+from neuguong.progress import vi_number
+from neuguong.runtime import outbox
+from neuguong.runtime.relay import OutboxRelay
+from neuguong.runtime.service import run_service
+from schemas.topics import COMMITMENTS
+from services.commitments.app import DEFINITION
+
+
+class TimedRelay(OutboxRelay):
+    """The service's relay, unchanged, with the time of each phase of each batch written down."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.batches = 0
+        self.publishing = 0.0
+        self.marking = 0.0
+        self._started = 0.0
+        self._acked = 0.0
+
+    async def publish_pending(self) -> int:
+        self._started = time.perf_counter()
+        count = await super().publish_pending()
+        if count:
+            self.batches += 1
+            self.publishing += self._acked - self._started
+            self.marking += time.perf_counter() - self._acked
+        return count
+
+    async def after_publish(self, rows) -> None:  # noqa: ANN001
+        self._acked = time.perf_counter()
+
+
+async def raw_producer(bootstrap: str, topic: str, rows, *, wait_every: int | None) -> float:
+    """Send every row with a bare idempotent producer; seconds until the last ack."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        step = wait_every or len(rows)
+        for start in range(0, len(rows), step):
+            sends = [
+                await producer.send(topic, row["body"], key=row["key"].encode(),
+                                    headers=[(k, v.encode()) for k, v in row["headers"].items()])
+                for row in rows[start : start + step]
+            ]
+            await asyncio.gather(*sends)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], events=20000, chunk=500, batch=500)
+    quiet()
+    async with bench_slice("commitments") as prefix:
+        config = settings("commitments", prefix, relay_batch_size=args.batch, relay_poll_seconds=1.0)
+        pool_rows = None
+        async with run_service(DEFINITION, config, CollectorRegistry()) as runtime:
+            await runtime.relay.stop()  # the timed relay takes over below
+            pool = runtime.pool
+
+            # The twin topics of the baseline, created early so their leaders are elected by then.
+            twin = prefix + "raw." + COMMITMENTS.name
+            twin_batched = prefix + "rawbatched." + COMMITMENTS.name
+            await create_topics(config.kafka_bootstrap, [(twin, COMMITMENTS.partitions),
+                                                         (twin_batched, COMMITMENTS.partitions)])
+
+            events = commitment_events(args.events)
+            meta = outbox.EventMeta(producer="commitments", actor="bench", correlation_id="bench-relay")
+            started = time.perf_counter()
+            for start in range(0, len(events), args.chunk):
+                async with pool.acquire() as conn, conn.transaction():
+                    await outbox.record(conn, meta, *events[start : start + args.chunk])
+            staging = Figure("staging: outbox.record", args.events, time.perf_counter() - started,
+                             note=f"{vi_number(args.chunk)} per transaction")
+
+            pool_rows = await pool.fetch("SELECT topic, key, body, headers FROM outbox ORDER BY id")
+            body_bytes = sum(len(r["body"]) for r in pool_rows) // len(pool_rows)
+            raw_all = await raw_producer(config.kafka_bootstrap, twin, pool_rows, wait_every=None)
+            raw_batched = await raw_producer(config.kafka_bootstrap, twin_batched, pool_rows, wait_every=args.batch)
+
+            relay = TimedRelay(config, pool, runtime.broker, runtime.metrics)
+            started = time.perf_counter()
+            await relay.start()
+            await wait_for(lambda: pool.fetchval("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"),
+                           timeout=600, interval=0.02)
+            relay_seconds = time.perf_counter() - started
+            await relay.stop()
+
+            published = await end_offsets(config.kafka_bootstrap, prefix + COMMITMENTS.name)
+            if published != args.events:
+                raise SystemExit(f"relay: {published} records on the topic, expected {args.events}")
+
+    figures = [
+        Figure("raw aiokafka producer, all in flight", args.events, raw_all),
+        Figure(f"raw aiokafka producer, wait every {vi_number(args.batch)}", args.events, raw_batched),
+        Figure("OutboxRelay (publish + mark)", args.events, relay_seconds,
+               note=f"{vi_number(relay.batches)} batches: select+publish {vi_decimal(relay.publishing)} s, "
+                    f"mark {vi_decimal(relay.marking)} s"),
+        staging,
+    ]
+    report("outbox relay → Kafka", figures, reference="raw aiokafka producer, all in flight",
+           params={"events": args.events, "relay batch": args.batch, "body bytes": body_bytes})
+
+
+async def end_offsets(bootstrap: str, topic: str) -> int:
+    """How many records a topic holds (it is fresh: its start offsets are 0)."""
+    from bench.common import topic_size
+
+    return await topic_size(bootstrap, topic)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (Figure, arguments, bench_slice, quiet, report, settings, vi_decimal, wait_for)
+from bench.common import (Figure, admin_connection, arguments, bench_slice, quiet, report, settings, vi_decimal, wait_for)
 from neuguong.directory.demo import build_demo_directory
 from neuguong.directory.importer import publish_directory
 from neuguong.progress import vi_number
@@ -41,6 +41,62 @@ from neuguong.runtime.db import create_pool
 COMMAND = {"limitations": ["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
            "plan": [{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": "{year}-12-31"},
                     {"title": "Gương mẫu trong thực hiện nhiệm vụ được giao", "deadline": "{year}-06-30"}]}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Usage:
+    """CPU of the server and of this client, and database transactions, over one phase."""
+
+    def __init__(self, server_pid: int, admin) -> None:  # noqa: ANN001
+        self.server_pid, self.admin = server_pid, admin
+
+    async def __aenter__(self) -> "Usage":
+        self._start = (cpu_seconds(self.server_pid), time.process_time(), await self._postgres_cpu(),
+                       await self._xacts())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        server, client, postgres, xacts = self._start
+        self.server = cpu_seconds(self.server_pid) - server
+        self.client = time.process_time() - client
+        self.postgres = await self._postgres_cpu() - postgres
+        await asyncio.sleep(1.1)  # backends flush their statistics at most once a second
+        self.xacts = await self._xacts() - xacts - 2  # the two reads of the counter itself
+
+    async def _postgres_cpu(self) -> float:
+        """CPU of the running PostgreSQL backends (children of the postmaster; needs a local server)."""
+        backend = await self.admin.fetchval("SELECT pg_backend_pid()")
+        try:
+            postmaster = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()[1]
+        except OSError:
+            return 0.0
+        total = 0.0
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    if (proc / "stat").read_text().rpartition(")")[2].split()[1] == postmaster:
+                        total += cpu_seconds(int(proc.name))
+                except OSError:
+                    continue
+        return total
+
+    async def _xacts(self) -> int:
+        if self.admin is None:
+            return 0
+        await self.admin.execute("SELECT pg_stat_clear_snapshot()")
+        return await self.admin.fetchval("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                                         "WHERE datname = current_database()")
+
+    def note(self, count: int) -> str:
+        per = 1000 / count
+        return (f"CPU per request: server {vi_decimal(self.server * per)} ms, client {vi_decimal(self.client * per)} ms, "
+                f"PostgreSQL {vi_decimal(self.postgres * per)} ms; "
+                f"{vi_decimal(self.xacts / count, 1)} db transactions per request")
 
 
 def free_port() -> int:
@@ -82,6 +138,7 @@ async def main() -> None:
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         print(f"server: neuguong serve commitments, pid {server.pid}, port {port}", file=sys.stderr)
         pool = None
+        admin = await admin_connection()
         try:
             limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
@@ -108,8 +165,9 @@ async def main() -> None:
 
                 # Warm up connections and code paths on a few health checks first.
                 await run_at(args.concurrency, list(range(200)), lambda _: client.get("/healthz"))
-                health_seconds, health_latencies = await run_at(
-                    args.concurrency, list(range(args.requests)), lambda _: _expect(client.get("/healthz"), 200))
+                async with Usage(server.pid, admin) as health_usage:
+                    health_seconds, health_latencies = await run_at(
+                        args.concurrency, list(range(args.requests)), lambda _: _expect(client.get("/healthz"), 200))
 
                 async def file(job) -> None:  # noqa: ANN001
                     member, year = job
@@ -120,11 +178,13 @@ async def main() -> None:
                     if reply.status_code != 201:
                         raise SystemExit(f"POST /commitments: {reply.status_code} {reply.text}")
 
-                command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
-                answered = time.perf_counter()
-                await wait_for(lambda: pool.fetchval(
-                    "SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"), timeout=120, interval=0.02)
-                drained = time.perf_counter() - answered
+                async with Usage(server.pid, admin) as command_usage:
+                    command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
+                    answered = time.perf_counter()
+                    await wait_for(lambda: pool.fetchval(
+                        "SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"), timeout=120,
+                        interval=0.02)
+                    drained = time.perf_counter() - answered
                 filed = await pool.fetchval("SELECT count(*) FROM commitments")
                 if filed != len(jobs):
                     raise SystemExit(f"commitments: {filed} rows, expected {len(jobs)}")
@@ -137,23 +197,27 @@ async def main() -> None:
                 await pool.execute("INSERT INTO bench_plain (member_id, year, content) VALUES ($1, $2, $3)",
                                    member.member_id, year, COMMAND)
 
-            insert_seconds, insert_latencies = await run_at(args.concurrency, jobs, insert)
+            async with Usage(server.pid, admin) as insert_usage:
+                insert_seconds, insert_latencies = await run_at(args.concurrency, jobs, insert)
         finally:
             if pool is not None:
                 await pool.close()
+            await admin.close()
             server.terminate()
             await server.wait()
 
     figures = [
         Figure("plain INSERT, asyncpg", len(jobs), insert_seconds, insert_latencies,
-               note=f"pool of {vi_number(args.concurrency)}"),
-        Figure("GET /healthz (HTTP stack alone)", args.requests, health_seconds, health_latencies),
+               note=f"pool of {vi_number(args.concurrency)}; {insert_usage.note(len(jobs))}"),
+        Figure("GET /healthz (HTTP stack alone)", args.requests, health_seconds, health_latencies,
+               note=health_usage.note(args.requests)),
         Figure("POST /commitments", len(jobs), command_seconds, command_latencies,
                note=f"service pool max {vi_number(pool_max)}; outbox drained {vi_decimal(drained)} s after"),
     ]
     report("HTTP commands (services/commitments, real process)", figures, reference="plain INSERT, asyncpg",
            params={"requests": len(jobs), "concurrency": args.concurrency,
                    "members": len(members), "communes": args.communes}, unit="requests")
+    print(f"   POST /commitments: {command_usage.note(len(jobs))} (the service's relay included)")
 
 
 async def _count(pool, table: str, expected: int) -> bool:  # noqa: ANN001

@@ -1,6 +1,6 @@
 """The outbox relay: how fast staged events reach Kafka (publish, then mark), against a raw producer.
 
-    python -m bench.relay --events 20000
+    python -m bench.relay --events 30000
 
 1. N CommitmentFiled events are staged in the outbox of services/commitments through
    neuguong.runtime.outbox.record, `--chunk` events per transaction (staging is timed too).
@@ -37,6 +37,7 @@ class TimedRelay(OutboxRelay):
         self.batches = 0
         self.publishing = 0.0
         self.marking = 0.0
+        self.observing = 0.0
         self._started = 0.0
         self._acked = 0.0
 
@@ -51,6 +52,11 @@ class TimedRelay(OutboxRelay):
 
     async def after_publish(self, rows) -> None:  # noqa: ANN001
         self._acked = time.perf_counter()
+
+    async def _observe_backlog(self, conn) -> None:  # noqa: ANN001
+        started = time.perf_counter()
+        await super()._observe_backlog(conn)
+        self.observing += time.perf_counter() - started
 
 
 async def raw_producer(bootstrap: str, topic: str, rows, *, wait_every: int | None) -> float:
@@ -73,7 +79,7 @@ async def raw_producer(bootstrap: str, topic: str, rows, *, wait_every: int | No
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], events=20000, chunk=500, batch=500)
+    args = arguments(__doc__.splitlines()[0], events=30000, chunk=500, batch=500)
     quiet()
     async with bench_slice("commitments") as prefix:
         config = settings("commitments", prefix, relay_batch_size=args.batch, relay_poll_seconds=1.0)
@@ -99,6 +105,7 @@ async def main() -> None:
 
             pool_rows = await pool.fetch("SELECT topic, key, body, headers FROM outbox ORDER BY id")
             body_bytes = sum(len(r["body"]) for r in pool_rows) // len(pool_rows)
+            await raw_producer(config.kafka_bootstrap, twin, pool_rows[:2000], wait_every=None)  # warm-up
             raw_all = await raw_producer(config.kafka_bootstrap, twin, pool_rows, wait_every=None)
             raw_batched = await raw_producer(config.kafka_bootstrap, twin_batched, pool_rows, wait_every=args.batch)
 
@@ -119,7 +126,7 @@ async def main() -> None:
         Figure(f"raw aiokafka producer, wait every {vi_number(args.batch)}", args.events, raw_batched),
         Figure("OutboxRelay (publish + mark)", args.events, relay_seconds,
                note=f"{vi_number(relay.batches)} batches: select+publish {vi_decimal(relay.publishing)} s, "
-                    f"mark {vi_decimal(relay.marking)} s"),
+                    f"mark {vi_decimal(relay.marking)} s, backlog gauge {vi_decimal(relay.observing)} s"),
         staging,
     ]
     report("outbox relay → Kafka", figures, reference="raw aiokafka producer, all in flight",

@@ -3,18 +3,58 @@
 import asyncpg
 
 from neuguong.runtime import directory
-from schemas import CommitmentFiled, Envelope
-from schemas.topics import COMMITMENTS
+from schemas import CommitmentFiled, Envelope, SessionHeld
+from schemas.commitments import CommitmentRated, CommitmentReported, SelfReflectionRecorded, SessionAmended
+from schemas.topics import COMMITMENTS, SESSIONS
 from services.projections import logic, store
 
 
 async def on_commitment_filed(conn: asyncpg.Connection, event: CommitmentFiled, envelope: Envelope) -> None:
-    """Count the commitment for every unit on its path, in the commitment's year."""
-    await store.add_to_figures(conn, envelope.unit_path, str(event.year), logic.commitment_figures(event))
+    """Count the commitment for every unit on its path, in its year."""
+    await store.add_to_figures(conn, envelope.unit_path, [str(event.year)], logic.commitment_figures(event))
+
+
+async def on_self_reflection(conn: asyncpg.Connection, event: SelfReflectionRecorded, envelope: Envelope) -> None:
+    """Count the monthly self-review in its month, quarter, half and year."""
+    await store.add_to_figures(conn, envelope.unit_path, logic.month_periods(event.month), ["self_reflections"])
+
+
+async def on_commitment_reported(conn: asyncpg.Connection, event: CommitmentReported, envelope: Envelope) -> None:
+    """Count the year-end report in its year."""
+    await store.add_to_figures(conn, envelope.unit_path, [str(event.year)], logic.report_figures(event))
+
+
+async def on_commitment_rated(conn: asyncpg.Connection, event: CommitmentRated, envelope: Envelope) -> None:
+    """Move the rating distribution: a re-rating takes the earlier rating out first."""
+    period = str(event.year)
+    previous = await store.swap_rating(conn, event.commitment_id, event.rating, period, envelope.unit_path,
+                                       event.is_leader)
+    if previous is None:
+        await store.add_to_figures(conn, envelope.unit_path, [period],
+                                   logic.leadership_split("commitments_rated", event.is_leader, event.is_head))
+    else:
+        await store.add_to_figures(conn, list(previous["unit_path"]), [previous["period"]],
+                                   logic.rating_figures(previous["rating"], previous["is_leader"]), -1)
+    await store.add_to_figures(conn, envelope.unit_path, [period], logic.rating_figures(event.rating, event.is_leader))
+
+
+async def on_session(conn: asyncpg.Connection, event: SessionHeld | SessionAmended, envelope: Envelope) -> None:
+    """Count a session by kind in its month's periods; an amendment moves it if kind or month changed."""
+    previous = await store.swap_session(conn, event.session_id, event.kind, event.month, envelope.unit_path)
+    if previous is not None:
+        await store.add_to_figures(conn, list(previous["unit_path"]), logic.month_periods(previous["month"]),
+                                   [logic.session_figure(previous["kind"])], -1)
+    await store.add_to_figures(conn, envelope.unit_path, logic.month_periods(event.month),
+                               [logic.session_figure(event.kind)])
 
 
 HANDLERS = {
     **directory.HANDLERS,
     CommitmentFiled.event_type: on_commitment_filed,
+    SelfReflectionRecorded.event_type: on_self_reflection,
+    CommitmentReported.event_type: on_commitment_reported,
+    CommitmentRated.event_type: on_commitment_rated,
+    SessionHeld.event_type: on_session,
+    SessionAmended.event_type: on_session,
 }
-TOPICS = [*directory.TOPICS, COMMITMENTS.name]
+TOPICS = [*directory.TOPICS, COMMITMENTS.name, SESSIONS.name]

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--keys", type=Path, required=True, help="folder of jwt-private.pem")
     load.add_argument("--communes", type=int, help="only the first N communes")
     load.set_defaults(run=_demo_load)
+
+    importer = commands.add_parser("import", help="spreadsheet imports").add_subparsers(required=True)
+    imp_c = importer.add_parser("commitments", help="file commitments from a CSV or XLSX file (exit 1 if any row is bad)")
+    imp_c.add_argument("file", type=Path)
+    imp_c.add_argument("--url", default=None, help="services/commitments (default: the local one)")
+    imp_c.add_argument("--token", default=os.environ.get("NG_TOKEN"), help="bearer token (default $NG_TOKEN)")
+    imp_c.set_defaults(run=_import_commitments)
 
     keys = commands.add_parser("keys", help="development signing keys").add_subparsers(required=True)
     init = keys.add_parser("init", help="create an Ed25519 key pair if missing")
@@ -84,6 +92,29 @@ def _demo_load(args: argparse.Namespace) -> None:
     from neuguong.demo import load_demo
 
     asyncio.run(load_demo(args.keys, communes=args.communes))
+
+
+def _import_commitments(args: argparse.Namespace) -> int:
+    import httpx
+
+    from neuguong.demo import service_url
+    from neuguong.importer.commitments import import_commitments
+    from neuguong.progress import vi_number
+
+    if not args.token:
+        sys.exit("token: pass --token or set NG_TOKEN (a committee's bearer token)")
+
+    async def run():  # noqa: ANN202
+        async with httpx.AsyncClient(base_url=args.url or service_url("commitments"), timeout=120,
+                                     headers={"Authorization": f"Bearer {args.token}"}) as client:
+            return await import_commitments(args.file, client)
+
+    report = asyncio.run(run())
+    print(f"import: {vi_number(report.created)} filed, {vi_number(report.existing)} filed before, "
+          f"{vi_number(len(report.bad))} bad rows")
+    for line, field, reason in report.bad:
+        print(f"  line {line}: {field}: {reason}")
+    return 1 if report.bad else 0
 
 
 def _keys_init(args: argparse.Namespace) -> None:

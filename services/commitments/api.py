@@ -62,26 +62,32 @@ def answer(status: int, row: asyncpg.Record, envelope, **extra: object) -> Answe
     return Answer(status, {**commitment_view(row), **extra, "event_id": str(envelope.event_id)})
 
 
+async def file_one(conn: asyncpg.Connection, meta: outbox.EventMeta, principal: Principal,
+                   command: FileCommitment) -> Answer:
+    """File one commitment in the caller's transaction (the HTTP command and the spreadsheet import)."""
+    member, path = await member_in_reach(conn, principal, command.member_id, others=COMMITTEES)
+    refuse(logic.filing_refusal(member, command.year, today_local()))
+    content = content_of(command)
+    event = CommitmentFiled(commitment_id=str(uuid7()), member_id=member.member_id, cell_id=member.cell_id,
+                            year=command.year, is_leader=member.is_leader, is_head=member.is_head, **content)
+    row = {"commitment_id": event.commitment_id, "member_id": member.member_id, "cell_id": member.cell_id,
+           "year": command.year, "content": content, "filed_by": principal.sub, "is_leader": member.is_leader,
+           "is_head": member.is_head, "unit_path": path}
+    if not await store.insert_commitment(conn, row):
+        existing = await store.select_commitment(conn, member.member_id, command.year)
+        raise Conflict("year", f"{member.member_id} already filed a commitment for {command.year}",
+                       existing=commitment_view(existing))
+    (envelope,) = await outbox.record(conn, meta, (event, path))
+    return answer(201, await store.select_commitment_by_id(conn, event.commitment_id), envelope)
+
+
 @router.post("/commitments", status_code=201)
 async def file_commitment(command: FileCommitment, request: Request, principal: CurrentPrincipal,
                           key: IdempotencyKey) -> JSONResponse:
     """File a member's commitment for a year (one per member and year; rule 1)."""
 
     async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
-        member, path = await member_in_reach(conn, principal, command.member_id, others=COMMITTEES)
-        refuse(logic.filing_refusal(member, command.year, today_local()))
-        content = content_of(command)
-        event = CommitmentFiled(commitment_id=str(uuid7()), member_id=member.member_id, cell_id=member.cell_id,
-                                year=command.year, is_leader=member.is_leader, is_head=member.is_head, **content)
-        row = {"commitment_id": event.commitment_id, "member_id": member.member_id, "cell_id": member.cell_id,
-               "year": command.year, "content": content, "filed_by": principal.sub, "is_leader": member.is_leader,
-               "is_head": member.is_head, "unit_path": path}
-        if not await store.insert_commitment(conn, row):
-            existing = await store.select_commitment(conn, member.member_id, command.year)
-            raise Conflict("year", f"{member.member_id} already filed a commitment for {command.year}",
-                           existing=commitment_view(existing))
-        (envelope,) = await outbox.record(conn, meta, (event, path))
-        return answer(201, await store.select_commitment_by_id(conn, event.commitment_id), envelope)
+        return await file_one(conn, meta, principal, command)
 
     return await run_command(request, principal, key, "FileCommitment", command.model_dump(mode="json"), work)
 

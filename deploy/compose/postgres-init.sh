@@ -59,7 +59,8 @@ for db in $NG_PG_DATABASES; do
 "
 done
 for s in $NG_SERVICES; do
-  sql+="\\set pw $(psql_quote "$(service_password "$s")")
+  pw="$(service_password "$s")"  # a plain assignment, so a missing password stops the script
+  sql+="\\set pw $(psql_quote "$pw")
 SELECT 'CREATE ROLE ng_$s LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ng_$s') \\gexec
 ALTER ROLE ng_$s WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw';
 ALTER ROLE ng_$s SET search_path = $s;

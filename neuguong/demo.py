@@ -27,7 +27,10 @@ def directory_topics() -> list[str]:
 
 
 def service_url(name: str) -> str:
-    """Where services.sh runs a service (NG_HTTP_PORT_BASE + its position)."""
+    """NG_<NAME>_URL, else where services.sh runs the service (NG_HTTP_PORT_BASE + its position)."""
+    explicit = os.environ.get(f"NG_{name.upper()}_URL")
+    if explicit:
+        return explicit.rstrip("/")
     base = int(os.environ.get("NG_HTTP_PORT_BASE", "8100"))
     return f"http://127.0.0.1:{base + SERVICE_ORDER.index(name) + 1}"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from neuguong.runtime.kafka import client_options
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import topic_partitions
 from schemas.topics import dead_letter_topic
@@ -27,7 +28,7 @@ async def _dead_letter_reader(
 ) -> AsyncIterator[tuple[AIOKafkaConsumer, list[DeadLetter]]]:
     topic = settings.topic(dead_letter_topic(service).name)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False,
+        **client_options(settings), group_id=group, enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
     await consumer.start()
@@ -60,7 +61,7 @@ async def replay_dead_letters(settings: Settings, service: str) -> int:
     """Republish the dead letters not replayed before to their original topic, keeping the event id."""
     group = f"{settings.topic_prefix}{service}.dlq-replay"
     async with _dead_letter_reader(settings, service, group) as (consumer, letters):
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all")
+        producer = AIOKafkaProducer(**client_options(settings), enable_idempotence=True, acks="all")
         await producer.start()
         try:
             for letter in letters:

@@ -6,14 +6,15 @@ import time
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from neuguong.runtime.kafka import client_options
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import topic_partitions
 
 
 async def group_lag(settings: Settings, group: str, topics: list[str]) -> int:
     """Messages of `topics` (logical names) that `group` has not committed yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:

@@ -6,6 +6,7 @@ from aiokafka import AIOKafkaProducer
 
 from neuguong.directory.demo import DemoDirectory
 from neuguong.progress import Progress
+from neuguong.runtime.kafka import client_options
 from neuguong.runtime.outbox import headers_of
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import ensure_topics
@@ -21,7 +22,7 @@ async def publish_directory(settings: Settings, source: DemoDirectory, *, source
     events: list[Event] = [*source.units, *source.members]
     correlation = str(uuid7())
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap, client_id=PRODUCER, enable_idempotence=True,
+        **client_options(settings), client_id=PRODUCER, enable_idempotence=True,
         acks="all", linger_ms=20, compression_type="gzip",
     )
     await producer.start()

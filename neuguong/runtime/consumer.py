@@ -59,6 +59,7 @@ class EventConsumer:
         self.group = group or settings.consumer_group
         self.dlq_topic = settings.topic(dead_letter_topic(settings.service).name)
         self.positions: dict[tuple[str, int], _Position] = {}
+        self._lag_labels: set[tuple[str, str]] = set()
         self.broker: KafkaBroker | None = None
         self.subscriber = None
 
@@ -183,6 +184,10 @@ class EventConsumer:
         if consumer is None:
             return
         oldest_behind_ms: int | None = None
+        assigned = {(tp.topic, str(tp.partition)) for tp in consumer.assignment()}
+        for topic, partition in self._lag_labels - assigned:  # moved to another replica by a rebalance
+            self.metrics.consumer_lag.remove(self.group, topic, partition)
+        self._lag_labels = assigned
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:

@@ -79,6 +79,7 @@ class OutboxRelay:
         finally:
             self.is_leader = False
             await conn.remove_listener(channel, self._on_notify)
+            self._forget_backlog()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -114,6 +115,14 @@ class OutboxRelay:
 
     async def after_publish(self, rows: list[asyncpg.Record]) -> None:
         """Seam between the broker's ack and the mark; fault tests stop a relay here."""
+
+    def _forget_backlog(self) -> None:
+        # Only the leader reports the backlog; a replica that lost the lock must not keep a frozen value.
+        for gauge in (self.metrics.outbox_backlog, self.metrics.outbox_oldest_age, self.metrics.relay_heartbeat):
+            try:
+                gauge.remove(self.settings.service)
+            except KeyError:
+                pass
 
     async def _observe_backlog(self, conn: asyncpg.Connection) -> None:
         row = await conn.fetchrow(SELECT_BACKLOG)

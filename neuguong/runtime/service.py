@@ -19,6 +19,7 @@ from neuguong.runtime.consumer import EventConsumer, Handler
 from neuguong.runtime.db import create_pool, migrate
 from neuguong.runtime.errors import install_error_handlers
 from neuguong.runtime.http import install_middlewares, operations_router
+from neuguong.runtime.kafka import broker_security
 from neuguong.runtime.logs import configure_logging
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.relay import OutboxRelay
@@ -95,6 +96,7 @@ async def run_service(
             client_id=settings.service,
             enable_idempotence=True,
             acks="all",
+            security=broker_security(settings),
             allow_auto_create_topics=False,
             middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service)],
         )

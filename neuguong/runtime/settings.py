@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     service: str = Field(default="", description="service name: schema, consumer group, producer")
     kafka_bootstrap: str = "127.0.0.1:29092"
     kafka_replication: int = 1
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_ssl_cafile: Path | None = None
     topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     pg_host: str = "127.0.0.1"
     pg_port: int = 25432
@@ -49,6 +54,12 @@ class Settings(BaseSettings):
                 raise ValueError("pg_password: the development password is refused in production")
             if self.jwt_public_key_file is None:
                 raise ValueError("jwt_public_key_file: required in production")
+            if self.kafka_security_protocol != "SASL_SSL":
+                raise ValueError("kafka_security_protocol: production Kafka is SASL_SSL (SCRAM over TLS)")
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError("kafka_sasl_username: SASL needs a username and a password")
         return self
 
     @property

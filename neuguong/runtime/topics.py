@@ -6,6 +6,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from neuguong.runtime.kafka import client_options
 from neuguong.runtime.settings import Settings
 from schemas.topics import Topic
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
     """Create the missing topics; existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id=f"{settings.service}-admin")
+    admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.service}-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -41,7 +42,7 @@ async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
 
 async def topic_partitions(settings: Settings, topics: list[str]) -> list[TopicPartition]:
     """The partitions of existing topics (physical names); topics that do not exist are left out."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics(topics)

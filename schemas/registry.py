@@ -14,7 +14,7 @@ from schemas.commitments import (
 )
 from schemas.directory import MemberRegistered, OrgUnitRegistered
 from schemas.envelope import Envelope, Event, EventDecodeError
-from schemas.honors import HonorRecorded
+from schemas.honors import HonorNominated, HonorRecorded, HonorRejected, HonorRevoked
 from schemas.inspections import DisciplineImposed, InspectionConcluded, InspectionOpened
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -29,7 +29,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommitmentRated,
         SessionHeld,
         SessionAmended,
+        HonorNominated,
         HonorRecorded,
+        HonorRejected,
+        HonorRevoked,
         InspectionOpened,
         InspectionConcluded,
         DisciplineImposed,

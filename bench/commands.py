@@ -5,7 +5,8 @@
 A real `neuguong serve commitments` process (uvicorn, one worker) is started on a free port with
 the run's topic prefix and a fresh signing key; the demo directory of `--communes` communes is
 published to Kafka and the bench waits until the service's local directory holds every member.
-Then, with `--concurrency` requests in flight from one httpx client in this process:
+Then, with `--concurrency` requests in flight from this process (`--client raw`: a bare HTTP/1.1
+keep-alive client, one connection per request in flight; `--client httpx`: httpx.AsyncClient):
 
 1. GET /healthz: the HTTP stack alone (uvicorn, FastAPI, middlewares, this client).
 2. POST /commitments, each member filing as themselves (their own token, a fresh Idempotency-Key),
@@ -16,10 +17,12 @@ Then, with `--concurrency` requests in flight from one httpx client in this proc
 3. Baseline: the same number of single-row INSERTs (the same content as JSON) into a plain table
    through an asyncpg pool, at the same concurrency.
 
-Client and server share this machine's cores, so the HTTP figures include the client's own cost.
+Client and server share this machine's cores, so the HTTP figures include the client's own cost;
+the CPU each used per request is printed (from /proc) with the PostgreSQL backends' share.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -31,7 +34,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (Figure, admin_connection, arguments, bench_slice, quiet, report, settings, vi_decimal, wait_for)
+from bench.common import (Figure, admin_connection, arguments, bench_slice, per_second, quiet, report, settings,
+                          vi_decimal, wait_for)
 from neuguong.directory.demo import build_demo_directory
 from neuguong.directory.importer import publish_directory
 from neuguong.progress import vi_number
@@ -50,23 +54,20 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Usage:
-    """CPU of the server and of this client, and database transactions, over one phase."""
+    """CPU of the server, of this client and of the PostgreSQL backends over one phase."""
 
     def __init__(self, server_pid: int, admin) -> None:  # noqa: ANN001
         self.server_pid, self.admin = server_pid, admin
 
     async def __aenter__(self) -> "Usage":
-        self._start = (cpu_seconds(self.server_pid), time.process_time(), await self._postgres_cpu(),
-                       await self._xacts())
+        self._start = (cpu_seconds(self.server_pid), time.process_time(), await self._postgres_cpu())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        server, client, postgres, xacts = self._start
+        server, client, postgres = self._start
         self.server = cpu_seconds(self.server_pid) - server
         self.client = time.process_time() - client
         self.postgres = await self._postgres_cpu() - postgres
-        await asyncio.sleep(1.1)  # backends flush their statistics at most once a second
-        self.xacts = await self._xacts() - xacts - 2  # the two reads of the counter itself
 
     async def _postgres_cpu(self) -> float:
         """CPU of the running PostgreSQL backends (children of the postmaster; needs a local server)."""
@@ -85,18 +86,51 @@ class Usage:
                     continue
         return total
 
-    async def _xacts(self) -> int:
-        if self.admin is None:
-            return 0
-        await self.admin.execute("SELECT pg_stat_clear_snapshot()")
-        return await self.admin.fetchval("SELECT xact_commit + xact_rollback FROM pg_stat_database "
-                                         "WHERE datname = current_database()")
-
     def note(self, count: int) -> str:
         per = 1000 / count
         return (f"CPU per request: server {vi_decimal(self.server * per)} ms, client {vi_decimal(self.client * per)} ms, "
-                f"PostgreSQL {vi_decimal(self.postgres * per)} ms; "
-                f"{vi_decimal(self.xacts / count, 1)} db transactions per request")
+                f"PostgreSQL {vi_decimal(self.postgres * per)} ms")
+
+
+class RawClient:
+    """A bare HTTP/1.1 keep-alive client (one connection per request in flight), so that the client's
+    own cost stays small next to the server's on a machine they share. Enough for this server only."""
+
+    def __init__(self, port: int, size: int) -> None:
+        self.port, self.size = port, size
+        self._idle: asyncio.Queue = asyncio.Queue()
+
+    async def __aenter__(self) -> "RawClient":
+        for _ in range(self.size):
+            self._idle.put_nowait(await asyncio.open_connection("127.0.0.1", self.port))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        while not self._idle.empty():
+            _, writer = self._idle.get_nowait()
+            writer.close()
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+                      ) -> tuple[int, bytes]:
+        reader, writer = await self._idle.get()
+        try:
+            head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"Content-Length: {len(body)}"]
+            if body:
+                head.append("Content-Type: application/json")
+            head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+            if "content-length" in fields:
+                content = await reader.readexactly(int(fields["content-length"]))
+            else:  # chunked
+                content = b""
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    content += (await reader.readexactly(size + 2))[:-2]
+                await reader.readuntil(b"\r\n")
+            return int(status_line.split()[1]), content
+        finally:
+            self._idle.put_nowait((reader, writer))
 
 
 def free_port() -> int:
@@ -105,7 +139,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def run_at(concurrency: int, jobs: list, one: Callable[..., Awaitable[None]]) -> tuple[float, list[float]]:  # noqa: ANN001
+async def run_at(concurrency: int, jobs: list, one: Callable[..., Awaitable[None]]) -> tuple[float, list[float]]:
     """Run `one(job)` for every job with `concurrency` in flight; seconds and latencies (ms)."""
     queue = list(reversed(jobs))
     latencies: list[float] = []
@@ -123,7 +157,7 @@ async def run_at(concurrency: int, jobs: list, one: Callable[..., Awaitable[None
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], requests=3000, concurrency=8, communes=3)
+    args = arguments(__doc__.splitlines()[0], requests=3000, concurrency=8, communes=3, client="raw")
     quiet()
     async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
         config = settings("commitments", prefix)
@@ -154,8 +188,11 @@ async def main() -> None:
                                          min_size=args.concurrency)
 
                 directory = build_demo_directory(communes=args.communes)
+                started = time.perf_counter()
                 await publish_directory(config, directory, source_name="bench")
+                published = time.perf_counter() - started
                 await wait_for(lambda: _count(pool, "directory_members", len(directory.members)), timeout=120)
+                directory_seconds = time.perf_counter() - started
 
                 members = [m for m in directory.members if not m.left]
                 years = range(2026, 2026 - (args.requests // len(members) + 1), -1)
@@ -163,29 +200,49 @@ async def main() -> None:
                 tokens = {m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"
                           for m in members}
 
-                # Warm up connections and code paths on a few health checks first.
-                await run_at(args.concurrency, list(range(200)), lambda _: client.get("/healthz"))
-                async with Usage(server.pid, admin) as health_usage:
-                    health_seconds, health_latencies = await run_at(
-                        args.concurrency, list(range(args.requests)), lambda _: _expect(client.get("/healthz"), 200))
+                if args.client == "httpx":
+                    async def call(method: str, path: str, body: bytes = b"",
+                                   headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+                        reply = await client.request(method, path, content=body,
+                                                     headers={"Content-Type": "application/json", **(headers or {})})
+                        return reply.status_code, reply.content
+                    raw = contextlib.nullcontext()
+                else:
+                    raw = RawClient(port, args.concurrency)
+                    call = raw.request
+
+                async def health(_: object) -> None:
+                    status, content = await call("GET", "/healthz")
+                    if status != 200:
+                        raise SystemExit(f"GET /healthz: {status} {content!r}")
 
                 async def file(job) -> None:  # noqa: ANN001
                     member, year = job
-                    body = json.loads(json.dumps(COMMAND).replace("{year}", str(year)))
-                    reply = await client.post("/commitments", json={"member_id": member.member_id, "year": year, **body},
-                                              headers={"Authorization": tokens[member.member_id],
-                                                       "Idempotency-Key": f"bench-{member.member_id}-{year}"})
-                    if reply.status_code != 201:
-                        raise SystemExit(f"POST /commitments: {reply.status_code} {reply.text}")
+                    body = json.dumps({"member_id": member.member_id, "year": year, **COMMAND},
+                                      ensure_ascii=False).replace("{year}", str(year)).encode()
+                    status, content = await call("POST", "/commitments", body,
+                                                 {"Authorization": tokens[member.member_id],
+                                                  "Idempotency-Key": f"bench-{member.member_id}-{year}"})
+                    if status != 201:
+                        raise SystemExit(f"POST /commitments: {status} {content.decode()}")
 
-                async with Usage(server.pid, admin) as command_usage:
-                    command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
+                async with raw:
+                    # Warm up connections and code paths on a few health checks first.
+                    await run_at(args.concurrency, list(range(200)), health)
+                    async with Usage(server.pid, admin) as health_usage:
+                        health_seconds, health_latencies = await run_at(args.concurrency, list(range(args.requests)),
+                                                                        health)
+
+                    async with Usage(server.pid, admin) as command_usage:
+                        command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
                     answered = time.perf_counter()
                     await wait_for(lambda: pool.fetchval(
                         "SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"), timeout=120,
                         interval=0.02)
                     drained = time.perf_counter() - answered
                 filed = await pool.fetchval("SELECT count(*) FROM commitments")
+                # One relay batch marks its rows in one statement, so they share published_at (now()).
+                relay_batches = await pool.fetchval("SELECT count(DISTINCT published_at) FROM outbox")
                 if filed != len(jobs):
                     raise SystemExit(f"commitments: {filed} rows, expected {len(jobs)}")
 
@@ -216,18 +273,18 @@ async def main() -> None:
     ]
     report("HTTP commands (services/commitments, real process)", figures, reference="plain INSERT, asyncpg",
            params={"requests": len(jobs), "concurrency": args.concurrency,
-                   "members": len(members), "communes": args.communes}, unit="requests")
-    print(f"   POST /commitments: {command_usage.note(len(jobs))} (the service's relay included)")
+                   "members": len(members), "communes": args.communes, "client": args.client}, unit="requests")
+    directory_events = len(directory.units) + len(directory.members)
+    print(f"   directory: {vi_number(directory_events)} events published in {vi_decimal(published)} s and applied by "
+          f"the service in {vi_decimal(directory_seconds)} s from the start "
+          f"({vi_number(per_second(directory_events, directory_seconds))}/s, one upsert per event)")
+    print(f"   POST /commitments: {command_usage.note(len(jobs))} (the service's relay included); "
+          f"the relay sent them in {vi_number(relay_batches)} batches "
+          f"({vi_decimal(len(jobs) / relay_batches, 1)} events per batch)")
 
 
 async def _count(pool, table: str, expected: int) -> bool:  # noqa: ANN001
     return await pool.fetchval(f"SELECT count(*) FROM {table}") >= expected
-
-
-async def _expect(reply: Awaitable[httpx.Response], status: int) -> None:
-    response = await reply
-    if response.status_code != status:
-        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text}")
 
 
 class _keys:

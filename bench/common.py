@@ -33,6 +33,13 @@ def env(name: str, default: str) -> str:
 DATABASE = env("NG_PG_DATABASE", "neuguong_test")
 
 
+def kafka(bootstrap: str) -> dict[str, Any]:
+    """Connection options of a bare aiokafka client, secured the way the services' clients are."""
+    from neuguong.runtime.kafka import client_options
+
+    return {**client_options(Settings()), "bootstrap_servers": bootstrap}
+
+
 def new_prefix() -> str:
     return f"bench{uuid7().hex[-8:]}."
 
@@ -64,7 +71,7 @@ async def reset_schemas(*services: str) -> None:
 
 
 async def create_topics(bootstrap: str, names_partitions: Sequence[tuple[str, int]]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-admin")
+    admin = AIOKafkaAdminClient(**kafka(bootstrap), client_id="bench-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -78,7 +85,7 @@ async def create_topics(bootstrap: str, names_partitions: Sequence[tuple[str, in
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-admin")
+    admin = AIOKafkaAdminClient(**kafka(bootstrap), client_id="bench-admin")
     await admin.start()
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -229,7 +236,7 @@ async def topic_size(bootstrap: str, topic: str) -> int:
     """How many records a fresh topic holds (sum of its end offsets)."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = await topic_partitions(consumer, topic)

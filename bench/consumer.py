@@ -14,19 +14,21 @@ the run's own commitments topic first. Then, on the same records:
    included) and steady state (from the first applied batch to the last).
 3. The same SQL effect without the runtime, on the same tables (emptied in between): a raw
    consumer, one asyncpg transaction per fetched batch, offsets committed after it. First per
-   event, the runtime's statements (claim the inbox row, add to the figures); then set-based (one
-   inbox insert and one figures upsert per batch), to show what per-event round trips cost.
+   event: schemas.decode, the inbox claim and the service's own handler (what the runtime runs,
+   minus FastStream and metrics); then set-based (one inbox insert and one figures upsert per
+   batch, figures summed in Python), to show what per-event round trips cost.
 """
 
 import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from bench.common import (Figure, arguments, bench_slice, commitment_events, quiet, report, settings,
+from bench.common import (Figure, arguments, bench_slice, commitment_events, kafka, quiet, report, settings,
                           topic_partitions, vi_decimal, wait_for)
 from neuguong.progress import vi_number
 from neuguong.runtime.consumer import CLAIM_IN_INBOX
@@ -34,10 +36,11 @@ from neuguong.runtime.db import create_pool
 from neuguong.runtime.outbox import headers_of
 from neuguong.runtime.service import run_service
 from neuguong.runtime.topics import ensure_topics
-from schemas import decode, encode, wrap
+from schemas import decode, encode, read_payload, wrap
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
 from services.projections import logic, store
 from services.projections.app import DEFINITION
+from services.projections.handlers import HANDLERS
 
 BULK_INBOX = """
 INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
@@ -54,7 +57,7 @@ ON CONFLICT (unit_id, period, figure) DO UPDATE SET value = unit_figures.value +
 
 async def publish(bootstrap: str, topic: str, count: int) -> int:
     """Publish `count` CommitmentFiled envelopes; returns the average body size."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20)
+    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all", linger_ms=20)
     await producer.start()
     size = 0
     try:
@@ -72,9 +75,10 @@ async def publish(bootstrap: str, topic: str, count: int) -> int:
     return size // count
 
 
-async def read_all(bootstrap: str, topic: str, count: int, batch: int, work, *, group: str | None = None) -> float:  # noqa: ANN001
-    """Read `count` records from the beginning, calling `await work(records)` per fetched batch."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+async def read_all(bootstrap: str, topic: str, count: int, batch: int, work: Callable[[list], Awaitable[None]],
+                   *, group: str | None = None) -> float:
+    """Read `count` records from the beginning, calling `await work(records)` per fetch."""
+    consumer = AIOKafkaConsumer(**kafka(bootstrap), group_id=group, enable_auto_commit=False,
                                 max_poll_records=batch)
     await consumer.start()
     try:
@@ -83,11 +87,15 @@ async def read_all(bootstrap: str, topic: str, count: int, batch: int, work, *, 
         await consumer.seek_to_beginning(*partitions)
         seen, started = 0, time.perf_counter()
         while seen < count:
-            for partition, records in (await consumer.getmany(timeout_ms=500, max_records=batch)).items():
-                await work(records)
-                if group is not None:
-                    await consumer.commit({partition: records[-1].offset + 1})
-                seen += len(records)
+            # One fetch (up to `batch` records over all partitions) is one unit of work, as in the runtime.
+            fetched = await consumer.getmany(timeout_ms=500, max_records=batch)
+            records = [record for batch_records in fetched.values() for record in batch_records]
+            if not records:
+                continue
+            await work(records)
+            if group is not None:
+                await consumer.commit({partition: rs[-1].offset + 1 for partition, rs in fetched.items() if rs})
+            seen += len(records)
         return time.perf_counter() - started
     finally:
         await consumer.stop()
@@ -108,20 +116,18 @@ async def envelope_decode(records) -> None:  # noqa: ANN001
 
 
 def per_event_sql(pool, prefix: str):  # noqa: ANN001, ANN201
-    """The runtime's statements, one round trip each, one transaction per batch; no FastStream, no pydantic."""
+    """The runtime's per-event work without the runtime: decode, claim the inbox row, call the service's
+    own handler; one transaction per fetched batch. No FastStream, no metrics."""
 
     async def work(records) -> None:  # noqa: ANN001
         async with pool.acquire() as conn, conn.transaction():
             for record in records:
-                envelope = json.loads(record.value)
-                claimed = await conn.execute(CLAIM_IN_INBOX, envelope["event_id"], envelope["event_type"],
+                envelope = decode(record.value)
+                claimed = await conn.execute(CLAIM_IN_INBOX, envelope.event_id, envelope.event_type,
                                              record.topic.removeprefix(prefix), record.partition, record.offset)
                 if claimed.endswith(" 0"):
                     continue
-                payload = envelope["payload"]
-                figures = ["commitments_filed"] + ["commitments_filed_leaders"] * payload["is_leader"] \
-                    + ["commitments_filed_heads"] * payload["is_head"]
-                await conn.execute(store.ADD_TO_FIGURES, envelope["unit_path"], str(payload["year"]), figures)
+                await HANDLERS[envelope.event_type](conn, read_payload(envelope), envelope)
 
     return work
 
@@ -130,22 +136,20 @@ def set_based_sql(pool, prefix: str):  # noqa: ANN001, ANN201
     """The same effect with two statements per batch: inbox rows in bulk, figures summed in Python."""
 
     async def work(records) -> None:  # noqa: ANN001
-        envelopes = [json.loads(record.value) for record in records]
+        envelopes = [decode(record.value) for record in records]
         async with pool.acquire() as conn, conn.transaction():
-            claimed = {str(row["event_id"]) for row in await conn.fetch(
-                BULK_INBOX, [e["event_id"] for e in envelopes], [e["event_type"] for e in envelopes],
+            claimed = {row["event_id"] for row in await conn.fetch(
+                BULK_INBOX, [e.event_id for e in envelopes], [e.event_type for e in envelopes],
                 [r.topic.removeprefix(prefix) for r in records], [r.partition for r in records],
                 [r.offset for r in records])}
             totals: Counter[tuple[str, str, str]] = Counter()
             for envelope in envelopes:
-                if envelope["event_id"] not in claimed:
+                if envelope.event_id not in claimed:
                     continue
-                payload = envelope["payload"]
-                figures = ["commitments_filed"] + ["commitments_filed_leaders"] * payload["is_leader"] \
-                    + ["commitments_filed_heads"] * payload["is_head"]
-                for unit in envelope["unit_path"]:
-                    for figure in figures:
-                        totals[(unit, str(payload["year"]), figure)] += 1
+                event = read_payload(envelope)
+                for unit in envelope.unit_path:
+                    for figure in logic.commitment_figures(event):
+                        totals[(unit, str(event.year), figure)] += 1
             keys = list(totals)
             await conn.execute(BULK_FIGURES, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                                [totals[k] for k in keys])
@@ -184,13 +188,15 @@ async def main() -> None:
             done = time.perf_counter()
             async with pool.acquire() as conn:
                 total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
+                # A batch is one transaction, so its inbox rows share processed_at (now()).
+                batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM inbox")
             if total != args.events:
                 raise SystemExit(f"projections: lc counts {total} commitments, expected {args.events}")
 
         pool = await create_pool(config)
         try:
             sql_figures = []
-            for name, make in (("same SQL per event, asyncpg, no runtime", per_event_sql),
+            for name, make in (("same handler per event, asyncpg, no runtime", per_event_sql),
                                ("set-based SQL per batch, asyncpg", set_based_sql)):
                 await pool.execute("TRUNCATE inbox, unit_figures")
                 seconds = await read_all(bootstrap, topic, args.events, args.batch, make(pool, prefix),
@@ -210,7 +216,8 @@ async def main() -> None:
         Figure("raw consumer + schemas.decode (pydantic)", args.events, raw_envelope),
         Figure("projections service, from start", args.events, done - started,
                note=f"start-up {vi_decimal(up - started)} s, first batch after {vi_decimal(first_at - up)} s"),
-        Figure("projections service, steady state", args.events - first_count, done - first_at),
+        Figure("projections service, steady state", args.events - first_count, done - first_at,
+               note=f"{vi_number(batches)} batches of {vi_decimal(args.events / batches, 1)} events on average"),
         *sql_figures,
     ]
     report("inbox consumer (services/projections, CommitmentFiled)", figures,

@@ -19,8 +19,8 @@ import time
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from bench.common import (Figure, arguments, bench_slice, commitment_events, create_topics, quiet, report, settings,
-                          vi_decimal, wait_for)
+from bench.common import (Figure, arguments, bench_slice, commitment_events, create_topics, kafka, quiet, report,
+                          settings, vi_decimal, wait_for)
 from neuguong.progress import vi_number
 from neuguong.runtime import outbox
 from neuguong.runtime.relay import OutboxRelay
@@ -61,7 +61,7 @@ class TimedRelay(OutboxRelay):
 
 async def raw_producer(bootstrap: str, topic: str, rows, *, wait_every: int | None) -> float:
     """Send every row with a bare idempotent producer; seconds until the last ack."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         started = time.perf_counter()

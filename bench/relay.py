@@ -53,9 +53,9 @@ class TimedRelay(OutboxRelay):
     async def after_publish(self, rows) -> None:  # noqa: ANN001
         self._acked = time.perf_counter()
 
-    async def _observe_backlog(self, conn) -> None:  # noqa: ANN001
+    async def _housekeep(self, conn) -> None:  # noqa: ANN001
         started = time.perf_counter()
-        await super()._observe_backlog(conn)
+        await super()._housekeep(conn)
         self.observing += time.perf_counter() - started
 
 
@@ -109,7 +109,7 @@ async def main() -> None:
             raw_all = await raw_producer(config.kafka_bootstrap, twin, pool_rows, wait_every=None)
             raw_batched = await raw_producer(config.kafka_bootstrap, twin_batched, pool_rows, wait_every=args.batch)
 
-            relay = TimedRelay(config, pool, runtime.broker, runtime.metrics)
+            relay = TimedRelay(config, pool, runtime.metrics)
             started = time.perf_counter()
             await relay.start()
             await wait_for(lambda: pool.fetchval("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"),
@@ -126,7 +126,7 @@ async def main() -> None:
         Figure(f"raw aiokafka producer, wait every {vi_number(args.batch)}", args.events, raw_batched),
         Figure("OutboxRelay (publish + mark)", args.events, relay_seconds,
                note=f"{vi_number(relay.batches)} batches: select+publish {vi_decimal(relay.publishing)} s, "
-                    f"mark {vi_decimal(relay.marking)} s, backlog gauge {vi_decimal(relay.observing)} s"),
+                    f"mark {vi_decimal(relay.marking)} s, housekeeping {vi_decimal(relay.observing)} s"),
         staging,
     ]
     report("outbox relay → Kafka", figures, reference="raw aiokafka producer, all in flight",

@@ -27,6 +27,12 @@ CLAIM_IN_INBOX = """
 INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING
 """
+# A whole batch claimed in one statement; RETURNING names the events not applied before.
+CLAIM_BATCH_IN_INBOX = """
+INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+"""
 
 
 class PermanentFailure(Exception):
@@ -90,7 +96,7 @@ class EventConsumer:
         try:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    outcomes = [await self._apply(conn, record) for record in records]
+                    outcomes = await self._apply_batch(conn, records)
                 self._count(outcomes)
             except Exception:
                 log.warning("batch failed; applying its events one by one", exc_info=True)
@@ -103,6 +109,40 @@ class EventConsumer:
             return
         await message.ack()
         self._advance(records)
+
+    async def _apply_batch(self, conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...]) -> list[tuple[str, str]]:
+        """Claim every handled event of the batch in one statement, then apply the new ones in order."""
+        outcomes, handled = [], []
+        for record in records:
+            try:
+                envelope = decode(record.value)
+            except EventDecodeError as error:
+                raise PermanentFailure(str(error)) from error
+            if envelope.event_type in self.handlers:
+                handled.append((record, envelope))
+            else:
+                outcomes.append((envelope.event_type, "ignored"))
+        if not handled:
+            return outcomes
+        fresh = {row["event_id"] for row in await conn.fetch(
+            CLAIM_BATCH_IN_INBOX,
+            [e.event_id for _, e in handled], [e.event_type for _, e in handled],
+            [self.settings.logical_topic(r.topic) for r, _ in handled], [r.partition for r, _ in handled],
+            [r.offset for r, _ in handled],
+        )}
+        for record, envelope in handled:
+            if envelope.event_id not in fresh:  # applied before, or twice in this batch
+                outcomes.append((envelope.event_type, "duplicate"))
+                continue
+            fresh.discard(envelope.event_id)
+            correlation_id.set(envelope.correlation_id)
+            try:
+                event = read_payload(envelope)
+            except EventDecodeError as error:
+                raise PermanentFailure(str(error)) from error
+            await self.handlers[envelope.event_type](conn, event, envelope)
+            outcomes.append((envelope.event_type, "applied"))
+        return outcomes
 
     async def _apply(self, conn: asyncpg.Connection, record: ConsumerRecord) -> tuple[str, str]:
         try:

@@ -8,6 +8,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuguong.runtime import idempotency
 from neuguong.runtime.auth import Principal, Unauthenticated
@@ -20,22 +21,37 @@ from schemas import uuid7
 
 def install_middlewares(app: FastAPI, settings: Settings) -> None:
     """Correlation ids on every request and response; oversized bodies refused before parsing."""
+    app.add_middleware(CorrelationMiddleware, max_body_bytes=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        value = request.headers.get("x-correlation-id") or str(uuid7())
-        token = correlation_id.set(value[:128])
+
+class CorrelationMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware task hop): sets the correlation id, echoes it, caps body size."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app, self.max_body_bytes = app, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        value = (headers.get(b"x-correlation-id", b"").decode("latin-1") or str(uuid7()))[:128]
+        token = correlation_id.set(value)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-correlation-id", value.encode("latin-1")))
+            await send(message)
+
         try:
-            length = int(request.headers.get("content-length") or 0)
-            if length > settings.max_body_bytes:
-                reason = f"{length} bytes is over the limit of {settings.max_body_bytes}"
-                response: Response = problem(413, [{"field": "body", "reason": reason}])
+            length = int(headers.get(b"content-length", b"0") or 0)
+            if length > self.max_body_bytes:
+                reason = f"{length} bytes is over the limit of {self.max_body_bytes}"
+                await problem(413, [{"field": "body", "reason": reason}])(scope, receive, send_with_id)
             else:
-                response = await call_next(request)
+                await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
-        response.headers["X-Correlation-ID"] = value[:128]
-        return response
 
 
 def operations_router(registry: CollectorRegistry) -> APIRouter:
@@ -76,7 +92,7 @@ def get_pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
-def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     """The verified subject of the bearer token (401 when missing or invalid)."""
     verifier = request.app.state.runtime.verifier
     if verifier is None:

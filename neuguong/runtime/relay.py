@@ -5,8 +5,9 @@ import logging
 import time
 
 import asyncpg
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 
+from neuguong.runtime.kafka import client_options
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.settings import Settings
 
@@ -22,21 +23,25 @@ SELECT_BACKLOG = """
 SELECT count(*) AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
 FROM outbox WHERE published_at IS NULL
 """
+# Published rows are kept a while for inspection, then removed so the table does not grow forever.
+DELETE_PUBLISHED = """
+DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1) LIMIT 10000)
+"""
 
 
 class OutboxRelay:
-    """Publishes outbox rows through the service's idempotent producer and marks them sent after the ack."""
+    """Publishes outbox rows with an idempotent producer (acks=all) and marks them sent after the ack."""
 
-    def __init__(
-        self, settings: Settings, pool: asyncpg.Pool, broker: KafkaBroker, metrics: RuntimeMetrics
-    ) -> None:
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, metrics: RuntimeMetrics) -> None:
         self.settings = settings
-        self.broker = broker
         self.pool = pool
         self.metrics = metrics
         self.is_leader = False
+        self.producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._housekept = 0.0
 
     async def start(self) -> None:
         """Start relaying in the background."""
@@ -69,16 +74,20 @@ class OutboxRelay:
         self.is_leader = True
         channel = f"outbox_{self.settings.schema}"
         await conn.add_listener(channel, self._on_notify)
+        self.producer = AIOKafkaProducer(**client_options(self.settings), client_id=f"{self.settings.service}-relay",
+                                         enable_idempotence=True, acks="all", linger_ms=5)
+        await self.producer.start()
         try:
             while True:
                 self._wake.clear()
                 published = await self.publish_pending()
-                await self._observe_backlog(conn)
+                await self._housekeep(conn)
                 if published < self.settings.relay_batch_size:
                     await self._sleep_until_woken()
         finally:
             self.is_leader = False
             await conn.remove_listener(channel, self._on_notify)
+            await self.producer.stop()
             self._forget_backlog()
 
     def _on_notify(self, *_: object) -> None:
@@ -95,15 +104,14 @@ class OutboxRelay:
         rows = await self.pool.fetch(SELECT_UNPUBLISHED, self.settings.relay_batch_size)
         if not rows:
             return 0
-        # Sends are queued in call order per partition and the broker's producer is idempotent
-        # (acks=all), so each key's events keep their outbox order.
+        # send() queues in call order per partition and the producer is idempotent, so each key's
+        # events keep their outbox order; all of the batch is in flight before the first ack.
         sends = [
-            await self.broker.publish(
-                row["body"],
+            await self.producer.send(
                 self.settings.topic(row["topic"]),
+                value=row["body"],
                 key=row["key"].encode(),
-                headers=row["headers"],
-                no_confirm=True,
+                headers=[(k, v.encode()) for k, v in row["headers"].items()],
             )
             for row in rows
         ]
@@ -116,6 +124,18 @@ class OutboxRelay:
     async def after_publish(self, rows: list[asyncpg.Record]) -> None:
         """Seam between the broker's ack and the mark; fault tests stop a relay here."""
 
+    async def _housekeep(self, conn: asyncpg.Connection) -> None:
+        # The backlog scan and the clean-up run on a timer, not once per published batch.
+        now = time.monotonic()
+        if now - self._housekept < self.settings.lag_interval_seconds:
+            return
+        self._housekept = now
+        row = await conn.fetchrow(SELECT_BACKLOG)
+        self.metrics.outbox_backlog.labels(self.settings.service).set(row["backlog"])
+        self.metrics.outbox_oldest_age.labels(self.settings.service).set(float(row["oldest_age"]))
+        self.metrics.relay_heartbeat.labels(self.settings.service).set(time.time())
+        await conn.execute(DELETE_PUBLISHED, self.settings.outbox_retention_seconds)
+
     def _forget_backlog(self) -> None:
         # Only the leader reports the backlog; a replica that lost the lock must not keep a frozen value.
         for gauge in (self.metrics.outbox_backlog, self.metrics.outbox_oldest_age, self.metrics.relay_heartbeat):
@@ -123,9 +143,3 @@ class OutboxRelay:
                 gauge.remove(self.settings.service)
             except KeyError:
                 pass
-
-    async def _observe_backlog(self, conn: asyncpg.Connection) -> None:
-        row = await conn.fetchrow(SELECT_BACKLOG)
-        self.metrics.outbox_backlog.labels(self.settings.service).set(row["backlog"])
-        self.metrics.outbox_oldest_age.labels(self.settings.service).set(float(row["oldest_age"]))
-        self.metrics.relay_heartbeat.labels(self.settings.service).set(time.time())

@@ -105,7 +105,7 @@ async def run_service(
             consumer = EventConsumer(settings, pool, metrics, definition.handlers, list(definition.consumes))
             consumer.subscribe(broker)
         await broker.start()
-        relay = OutboxRelay(settings, pool, broker, metrics)
+        relay = OutboxRelay(settings, pool, metrics)
         await relay.start()
         runtime = Runtime(settings, metrics, verifier, pool, broker, relay, consumer)
         lag_task = asyncio.create_task(_observe_lag(runtime), name="consumer-lag")

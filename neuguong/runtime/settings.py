@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     jwt_audience: str = "neuguong"
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 500
+    outbox_retention_seconds: float = 7 * 24 * 3600
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2

@@ -2,11 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from neuguong import membership
 from neuguong.runtime.directory import Member
 
-PROBATION = timedelta(days=183)  # "admitted under 6 months"
 RATINGS = ("excellent", "good", "completed", "not_completed")
 
 Refusal = tuple[str, str] | None
@@ -32,7 +32,7 @@ class DisciplineFact:
 
 def is_exempt(member: Member, year: int) -> bool:
     """Rule 2: newly admitted (under 6 months on 1 January), exempted or suspended members."""
-    return member.status in ("exempted", "suspended") or member.admitted_on > date(year, 1, 1) - PROBATION
+    return membership.is_exempt(member.status, member.admitted_on, year)
 
 
 def filing_refusal(member: Member, year: int, today: date) -> Refusal:

@@ -4,6 +4,7 @@ import asyncio
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from neuguong.runtime import outbox
 from neuguong.runtime.relay import OutboxRelay
@@ -128,11 +129,17 @@ async def test_a_relay_killed_between_publish_and_mark_leads_to_one_effect(syste
         await directory_loaded(commitments, small_directory)
         await commitments.runtime.relay.stop()  # the service's own relay steps aside for the dying one
         dying = RelayDyingAfterPublish(commitments.runtime.settings, commitments.runtime.pool,
-                                       commitments.runtime.broker, commitments.runtime.metrics)
+                                       commitments.runtime.metrics)
         response = await file_commitment(system, commitments, member)
         assert response.status_code == 201, response.text
-        with pytest.raises(SystemExit):
-            await dying.publish_pending()
+        dying.producer = AIOKafkaProducer(bootstrap_servers=commitments.runtime.settings.kafka_bootstrap,
+                                          enable_idempotence=True, acks="all")
+        await dying.producer.start()
+        try:
+            with pytest.raises(SystemExit):
+                await dying.publish_pending()
+        finally:
+            await dying.producer.stop()
         assert await commitments.runtime.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
         await eventually(lambda: figure(projections, system, member.cell_id, "commitments_filed", "2026"))
 

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--communes", type=int, help="only the first N communes")
     load.set_defaults(run=_demo_load)
 
+    projections = commands.add_parser("projections", help="read models").add_subparsers(required=True)
+    rebuild = projections.add_parser("rebuild", help="replay every topic into fresh tables and swap them in")
+    rebuild.add_argument("--no-swap", action="store_true", help="build and compare, keep the live tables")
+    rebuild.set_defaults(run=_projections_rebuild)
+
     importer = commands.add_parser("import", help="spreadsheet imports").add_subparsers(required=True)
     imp_c = importer.add_parser("commitments", help="file commitments from a CSV or XLSX file (exit 1 if any row is bad)")
     imp_c.add_argument("file", type=Path)
@@ -92,6 +97,18 @@ def _demo_load(args: argparse.Namespace) -> None:
     from neuguong.demo import load_demo
 
     asyncio.run(load_demo(args.keys, communes=args.communes))
+
+
+def _projections_rebuild(args: argparse.Namespace) -> None:
+    from neuguong.progress import vi_number
+    from neuguong.rebuild import rebuild
+    from services.projections.app import DEFINITION
+    from services.projections.store import READ_MODEL
+
+    result = asyncio.run(rebuild(DEFINITION, Settings(service="projections"), READ_MODEL, swap=not args.no_swap))
+    print(f"projections: {vi_number(result.replayed)} events replayed, {vi_number(result.caught_up)} caught up")
+    for table, (live, rebuilt) in result.digests.items():
+        print(f"  {table:<20} {'same as live' if live == rebuilt else 'differs from live'} ({rebuilt})")
 
 
 def _import_commitments(args: argparse.Namespace) -> int:

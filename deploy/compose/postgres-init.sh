@@ -84,7 +84,14 @@ CREATE SCHEMA IF NOT EXISTS $s AUTHORIZATION ng_$s;
 ALTER SCHEMA $s OWNER TO ng_$s;
 REVOKE ALL ON SCHEMA $s FROM PUBLIC;
 "
+    # Where a rebuilt read model is prepared, and where the replaced one goes at the swap.
+    for spare in rebuild retired; do
+      sql+="CREATE SCHEMA IF NOT EXISTS ${s}_$spare AUTHORIZATION ng_$s;
+ALTER SCHEMA ${s}_$spare OWNER TO ng_$s;
+REVOKE ALL ON SCHEMA ${s}_$spare FROM PUBLIC;
+"
+    done
   done
   admin_psql "$db" <<<"$sql" || die "provisioning database $db failed"
 done
-say "provisioned databases [$NG_PG_DATABASES], roles ng_{${NG_SERVICES// /,}} with one schema each"
+say "provisioned databases [$NG_PG_DATABASES], roles ng_{${NG_SERVICES// /,}} with their own schemas"

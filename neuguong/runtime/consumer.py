@@ -56,6 +56,7 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         topics: list[str],
         group: str | None = None,
+        dead_letters: bool = True,
     ) -> None:
         self.settings = settings
         self.pool = pool
@@ -64,6 +65,7 @@ class EventConsumer:
         self.topics = [settings.topic(t) for t in topics]
         self.group = group or settings.consumer_group
         self.dlq_topic = settings.topic(dead_letter_topic(settings.service).name)
+        self.dead_letters = dead_letters
         self.positions: dict[tuple[str, int], _Position] = {}
         self._lag_labels: set[tuple[str, str]] = set()
         self.broker: KafkaBroker | None = None
@@ -89,19 +91,12 @@ class EventConsumer:
         self.subscriber(on_batch)
 
     async def consume_batch(self, message: KafkaMessage) -> None:
-        """Apply a batch in one transaction; on failure, one by one with retries and dead letters."""
+        """Settle a batch, then commit its offsets; a batch that cannot be settled is read again."""
         records: tuple[ConsumerRecord, ...] = message.raw_message
         if not isinstance(records, tuple):
             records = (records,)
         try:
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    outcomes = await self._apply_batch(conn, records)
-                self._count(outcomes)
-            except Exception:
-                log.warning("batch failed; applying its events one by one", exc_info=True)
-                for record in records:
-                    await self._apply_alone(record)
+            await self.settle(records)
         except Exception:
             # Nothing left to do safely (the dead-letter topic is unreachable): read the batch again.
             log.exception("batch could not be settled; it will be read again")
@@ -109,6 +104,17 @@ class EventConsumer:
             return
         await message.ack()
         self._advance(records)
+
+    async def settle(self, records: tuple[ConsumerRecord, ...]) -> None:
+        """Apply a batch in one transaction; on failure, one by one with retries and dead letters."""
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                outcomes = await self._apply_batch(conn, records)
+            self._count(outcomes)
+        except Exception:
+            log.warning("batch failed; applying its events one by one", exc_info=True)
+            for record in records:
+                await self._apply_alone(record)
 
     async def _apply_batch(self, conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...]) -> list[tuple[str, str]]:
         """Claim every handled event of the batch in one statement, then apply the new ones in order."""
@@ -188,6 +194,10 @@ class EventConsumer:
                 await asyncio.sleep(backoff * 2 ** (attempts - 1))
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
+        if not self.dead_letters:  # a replay: the live consumer dead-lettered this event already
+            self.metrics.events_consumed.labels(self.group, "unreadable", "skipped").inc()
+            log.warning("event skipped", extra={"topic": record.topic, "offset": record.offset, "error": str(error)})
+            return
         assert self.broker is not None
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         headers.update(_identity(record.value))

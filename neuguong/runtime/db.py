@@ -32,8 +32,8 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-async def create_pool(settings: Settings, *, min_size: int = 1) -> asyncpg.Pool:
-    """A pool logged in as the service's own role, with its schema as search_path."""
+async def create_pool(settings: Settings, *, min_size: int = 1, schema: str | None = None) -> asyncpg.Pool:
+    """A pool logged in as the service's own role, with its schema (or `schema`) as search_path."""
     return await asyncpg.create_pool(
         host=settings.pg_host,
         port=settings.pg_port,
@@ -42,7 +42,7 @@ async def create_pool(settings: Settings, *, min_size: int = 1) -> asyncpg.Pool:
         password=settings.pg_password,
         min_size=min_size,
         max_size=settings.pg_pool_max,
-        server_settings={"search_path": settings.schema, "application_name": settings.service},
+        server_settings={"search_path": schema or settings.schema, "application_name": settings.service},
         init=_init_connection,
     )
 

@@ -3,13 +3,13 @@
 from pathlib import Path
 
 from neuguong.runtime.service import ServiceDefinition
-from services.projections import api, handlers
+from services.projections import api, compliance, handlers
 
 DEFINITION = ServiceDefinition(
     name="projections",
     package_dir=Path(__file__).parent,
     handlers=handlers.HANDLERS,
     consumes=handlers.TOPICS,
-    routers=[api.router],
+    routers=[api.router, compliance.router],
 )
 

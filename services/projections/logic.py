@@ -37,6 +37,54 @@ def month_periods(month: str) -> list[str]:
     return periods_of(date(int(month[:4]), int(month[5:7]), 1))
 
 
+def covering_periods(period: str) -> list[str]:
+    """The period itself and every longer period containing it (2026-05 → 2026, 2026-H1, 2026-Q2, 2026-05)."""
+    year, _, part = period.partition("-")
+    if not part:
+        return [year]
+    if part.startswith("H"):
+        return [year, period]
+    if part.startswith("Q"):
+        return [year, f"{year}-H{1 if int(part[1]) <= 2 else 2}", period]
+    return month_periods(period)
+
+
 def session_figure(kind: str) -> str:
     """The figure a session counts in."""
     return f"sessions_{kind}"
+
+
+def honor_figures(level: str) -> list[str]:
+    """Figures an honor on the roll counts in: all honors, and honors of its level."""
+    return ["honors", f"honors_{level}"]
+
+
+def inspection_figures(kind: str, target_kind: str) -> list[str]:
+    """An opened inspection or supervision, of a member or of an organisation."""
+    return [f"{kind}s_opened", f"{kind}s_of_{target_kind}s"]
+
+
+def conclusion_figures(kind: str, conclusion: str) -> list[str]:
+    """A concluded inspection or supervision and its conclusion."""
+    return [f"{kind}s_concluded", f"conclusions_{conclusion}"]
+
+
+def discipline_figures(measure: str) -> list[str]:
+    """A discipline and its measure."""
+    return ["disciplines", f"disciplines_{measure}"]
+
+
+def cadence_levels(period: str) -> list[str]:
+    """Rule 5: which unit levels must record honors for a period (cells monthly, grassroots by half and year)."""
+    part = period.partition("-")[2]
+    if not part or part.startswith("H"):
+        return ["grassroots"]
+    if part.startswith("Q"):
+        return []
+    return ["cell"]
+
+
+def quarter_months(quarter: str) -> list[str]:
+    """The three months of `2026-Q2`."""
+    year, q = quarter[:4], int(quarter[-1])
+    return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]

@@ -44,8 +44,9 @@ async def reset_schemas() -> None:
     conn = await admin_connection()
     try:
         for service in SERVICES:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {service} CASCADE")
-            await conn.execute(f"CREATE SCHEMA {service} AUTHORIZATION ng_{service}")
+            for schema in (service, f"{service}_rebuild", f"{service}_retired"):
+                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                await conn.execute(f"CREATE SCHEMA {schema} AUTHORIZATION ng_{service}")
     finally:
         await conn.close()
 
@@ -106,6 +107,19 @@ class Stack:
 
     async def import_directory(self, directory: DemoDirectory) -> None:
         await publish_directory(self.settings(), directory, source_name="test")
+
+    async def publish_many(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        """Publish (topic, key, value) records with one idempotent producer, in order per key."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings().kafka_bootstrap, acks="all",
+                                    enable_idempotence=True, linger_ms=10)
+        await producer.start()
+        try:
+            for start in range(0, len(records), 2000):
+                sends = [await producer.send(self.prefix + topic, value, key=key)
+                         for topic, key, value in records[start : start + 2000]]
+                await asyncio.gather(*sends)
+        finally:
+            await producer.stop()
 
     async def publish_raw(self, topic: str, value: bytes, key: bytes, headers: dict[str, str] | None = None) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.settings().kafka_bootstrap, acks="all")

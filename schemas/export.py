@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import create_model
 
+from schemas.compat import breaking_changes
 from schemas.envelope import Envelope, Event
 from schemas.registry import EVENT_TYPES
 
@@ -22,16 +23,21 @@ def schema_file(model: type[Event]) -> Path:
     return JSON_DIR / f"{model.event_type}.v{model.version}.json"
 
 
-def event_schema(model: type[Event]) -> dict[str, Any]:
-    """The JSON Schema of a whole event of this type: its envelope with the typed payload."""
-    full = create_model(
+def whole_event_model(model: type[Event]) -> type[Envelope]:
+    """A model of a whole event of this type: the envelope with the typed payload."""
+    return create_model(
         f"{model.event_type}Event",
         __base__=Envelope,
+        __doc__=model.__doc__,
         event_type=(Literal[model.event_type], ...),  # type: ignore[valid-type]
         version=(Literal[model.version], ...),  # type: ignore[valid-type]
         payload=(model, ...),
     )
-    schema = full.model_json_schema()
+
+
+def event_schema(model: type[Event]) -> dict[str, Any]:
+    """The JSON Schema of a whole event of this type: its envelope with the typed payload."""
+    schema = whole_event_model(model).model_json_schema()
     schema["$id"] = f"urn:neuguong:event:{model.event_type}:v{model.version}"
     schema["x-topic"] = model.topic
     schema["x-key"] = model.key_field
@@ -44,14 +50,22 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    """Write every event's schema; print the files that changed."""
+    """Write every event's schema; refuse a change that would break reading events already written."""
     JSON_DIR.mkdir(exist_ok=True)
+    refused = 0
     for model in EVENT_TYPES.values():
-        path, text = schema_file(model), render(event_schema(model))
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
-    return 0
+        path, schema = schema_file(model), event_schema(model)
+        text = render(schema)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        if path.exists() and (problems := breaking_changes(json.loads(path.read_text(encoding="utf-8")), schema)):
+            print(f"refused {path.name}: {'; '.join(problems)} — give {model.event_type} version "
+                  f"{model.version + 1} and an upcaster in schemas/registry.py", file=sys.stderr)
+            refused += 1
+            continue
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":

@@ -11,15 +11,21 @@ class Topic:
     partitions: int
     compacted: bool = False
     description: str = ""
+    owner: str = ""
 
 
-DIRECTORY_UNITS = Topic("directory.units", 3, compacted=True, description="Org units, key = unit id")
-DIRECTORY_MEMBERS = Topic("directory.members", 6, compacted=True, description="Members, key = member id")
-COMMITMENTS = Topic("commitments.events", 6, description="Commitments and their reviews, key = member id")
-SESSIONS = Topic("sessions.events", 6, description="Cell sessions, key = cell id")
-HONORS = Topic("honors.events", 6, description="Honor roll, key = subject id")
-INSPECTIONS = Topic("inspections.events", 6, description="Inspections and discipline, key = target id")
-NOTIFICATIONS = Topic("notifications.events", 3, description="Publicity deliveries, key = honor id")
+DIRECTORY_UNITS = Topic("directory.units", 3, compacted=True, description="Org units, key = unit id",
+                        owner="directory-import")
+DIRECTORY_MEMBERS = Topic("directory.members", 6, compacted=True, description="Members, key = member id",
+                          owner="directory-import")
+COMMITMENTS = Topic("commitments.events", 6, description="Commitments and their reviews, key = member id",
+                    owner="commitments")
+SESSIONS = Topic("sessions.events", 6, description="Cell sessions, key = cell id", owner="commitments")
+HONORS = Topic("honors.events", 6, description="Honor roll, key = subject id", owner="honors")
+INSPECTIONS = Topic("inspections.events", 6, description="Inspections and discipline, key = target id",
+                    owner="inspections")
+NOTIFICATIONS = Topic("notifications.events", 3, description="Publicity deliveries, key = honor id",
+                      owner="notifications")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     DIRECTORY_UNITS,

@@ -1,6 +1,8 @@
 """Projections over a generated history: every figure equals a brute-force recount; redelivery and a
 rebuild change nothing."""
 
+import asyncio
+
 import pytest
 
 from neuguong.directory.demo import build_demo_directory
@@ -64,7 +66,18 @@ async def test_figures_equal_a_recount_survive_redelivery_and_a_rebuild(system, 
         await eventually(all_redelivered, timeout=180)
         assert await digests(projections) == before
 
-        result = await rebuild(DEFINITION, projections.runtime.settings, READ_MODEL)
+        figures_before = await projections.client.get(
+            "/units/lc/figures", params={"period": "2025"}, headers=system.token("tinh-uy", "committee", "lc"))
+        rebuilding = asyncio.create_task(rebuild(DEFINITION, projections.runtime.settings, READ_MODEL))
+        answered = 0
+        while not rebuilding.done():  # queries keep answering, from the live tables, while it runs
+            during = await projections.client.get(
+                "/units/lc/figures", params={"period": "2025"}, headers=system.token("tinh-uy", "committee", "lc"))
+            assert during.status_code == 200 and during.json()["figures"] == figures_before.json()["figures"]
+            answered += 1
+            await asyncio.sleep(0.2)
+        result = await rebuilding
+        assert answered > 3
         assert result.replayed == directory_events + 2 * len(wrapped)
         assert {t: live for t, (live, _) in result.digests.items()} == before
         assert {t: rebuilt for t, (_, rebuilt) in result.digests.items()} == before

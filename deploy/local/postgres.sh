@@ -146,73 +146,16 @@ start_server() {
   return 0
 }
 
-admin_psql() {
-  local db="$1"; shift
-  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$NG_PG_ADMIN_PASSWORD" "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 \
-    -h "$NG_PG_HOST" -p "$NG_PG_PORT" -U "$NG_PG_ADMIN_USER" -d "$db" "$@"
-}
-
-# Quote a value for a psql \set single-quoted argument.
-psql_quote() { local v="${1//\\/\\\\}"; v="${v//\'/\'\'}"; printf "'%s'" "$v"; }
-
-service_password() {
-  local s="$1" var
-  var="NG_PG_PASSWORD_$(echo "$s" | tr '[:lower:]-' '[:upper:]_')"
-  printf '%s' "${!var:-$s-dev}"
-}
-
-check_name() {
-  [[ "$1" =~ ^[a-z_][a-z0-9_]*$ ]] || die "invalid name '$1' (lowercase letters, digits, _)"
-}
-
 provision() {
-  local db s sql
-  check_name "$NG_PG_ADMIN_USER"
-  for db in $NG_PG_DATABASES; do check_name "$db"; done
-  for s in $NG_SERVICES; do check_name "$s"; done
-
-  # Databases and roles (cluster-wide), from the maintenance database.
-  sql=""
-  for db in $NG_PG_DATABASES; do
-    sql+="SELECT 'CREATE DATABASE $db OWNER $NG_PG_ADMIN_USER ENCODING ''UTF8'' TEMPLATE template0'
-  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \\gexec
-"
+  # The one provisioning script, shared with deploy/compose and (as a copy) deploy/k8s.
+  local s var
+  for s in $NG_SERVICES; do  # development passwords unless the environment sets them
+    var="NG_PG_PASSWORD_$(echo "$s" | tr '[:lower:]-' '[:upper:]_')"
+    export "$var=${!var:-$s-dev}"
   done
-  for s in $NG_SERVICES; do
-    sql+="\\set pw $(psql_quote "$(service_password "$s")")
-SELECT 'CREATE ROLE ng_$s LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ng_$s') \\gexec
-ALTER ROLE ng_$s WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw';
-ALTER ROLE ng_$s SET search_path = $s;
-"
-  done
-  # Service roles connect only to the project databases.
-  sql+="REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC;
-"
-  admin_psql postgres <<<"$sql" || die "provisioning roles/databases failed"
-
-  # Per database: lock down PUBLIC, one schema per service owned by its role.
-  for db in $NG_PG_DATABASES; do
-    sql="ALTER DATABASE $db OWNER TO $NG_PG_ADMIN_USER;
-REVOKE ALL ON DATABASE $db FROM PUBLIC;
-REVOKE ALL ON SCHEMA public FROM PUBLIC;
-"
-    for s in $NG_SERVICES; do
-      sql+="GRANT CONNECT, TEMPORARY ON DATABASE $db TO ng_$s;
-REVOKE ALL ON SCHEMA public FROM ng_$s;
-CREATE SCHEMA IF NOT EXISTS $s AUTHORIZATION ng_$s;
-ALTER SCHEMA $s OWNER TO ng_$s;
-REVOKE ALL ON SCHEMA $s FROM PUBLIC;
-"
-      # Where a rebuilt read model is prepared, and where the replaced one goes at the swap.
-      for spare in rebuild retired; do
-        sql+="CREATE SCHEMA IF NOT EXISTS ${s}_$spare AUTHORIZATION ng_$s;
-ALTER SCHEMA ${s}_$spare OWNER TO ng_$s;
-REVOKE ALL ON SCHEMA ${s}_$spare FROM PUBLIC;
-"
-      done
-    done
-    admin_psql "$db" <<<"$sql" || die "provisioning database $db failed"
-  done
+  PATH="$(pg_bindir):$PATH" PGHOST="$NG_PG_HOST" PGPORT="$NG_PG_PORT" PGUSER="$NG_PG_ADMIN_USER" \
+    PGPASSWORD="$NG_PG_ADMIN_PASSWORD" bash "$NG_ROOT/deploy/compose/postgres-init.sh" >/dev/null \
+    || die "provisioning failed"
   say "provisioned databases [$NG_PG_DATABASES], roles ng_{${NG_SERVICES// /,}} with their own schemas"
 }
 

@@ -39,6 +39,25 @@ class PermanentFailure(Exception):
     """An event that can never be applied, however often it is tried."""
 
 
+# Failures of the infrastructure, not of the event: the batch waits and is read again, never dead-lettered.
+TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when retrying later can succeed whatever the event says (database or network down)."""
+    return isinstance(error, TRANSIENT) or isinstance(error.__cause__, TRANSIENT)
+
+
 @dataclass
 class _Position:
     next_offset: int
@@ -98,9 +117,10 @@ class EventConsumer:
         try:
             await self.settle(records)
         except Exception:
-            # Nothing left to do safely (the dead-letter topic is unreachable): read the batch again.
+            # The database or the dead-letter topic is unreachable: wait, then read the batch again.
             log.exception("batch could not be settled; it will be read again")
             await message.nack()
+            await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 10)
             return
         await message.ack()
         self._advance(records)
@@ -111,7 +131,9 @@ class EventConsumer:
             async with self.pool.acquire() as conn, conn.transaction():
                 outcomes = await self._apply_batch(conn, records)
             self._count(outcomes)
-        except Exception:
+        except Exception as error:
+            if is_transient(error):
+                raise
             log.warning("batch failed; applying its events one by one", exc_info=True)
             for record in records:
                 await self._apply_alone(record)
@@ -186,6 +208,8 @@ class EventConsumer:
                 self._count([outcome])
                 return
             except Exception as error:
+                if is_transient(error):
+                    raise
                 self.metrics.handler_failures.labels(self.group).inc()
                 permanent = isinstance(error, PermanentFailure)
                 if permanent or attempts >= self.settings.consumer_max_attempts:

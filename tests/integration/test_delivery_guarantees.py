@@ -154,3 +154,30 @@ async def test_a_relay_killed_between_publish_and_mark_leads_to_one_effect(syste
 
 async def _all_marked(service) -> bool:
     return await service.runtime.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+
+
+async def test_a_database_outage_is_waited_out_not_dead_lettered(system, small_directory):
+    member = small_directory.members[7]
+    event = wrap(commitment(member), producer="commitments", actor=member.member_id,
+                 unit_path=small_directory.path_for(member), correlation_id="outage")
+    outages = []
+
+    from services.projections.app import DEFINITION
+    from services.projections.handlers import on_commitment_filed
+    from dataclasses import replace
+
+    async def flaky(conn, event, envelope):
+        if len(outages) < 4:  # more failures than NG_CONSUMER_MAX_ATTEMPTS: an outage, not a bad event
+            outages.append(envelope.event_id)
+            raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        await on_commitment_filed(conn, event, envelope)
+
+    definition = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": flaky})
+    async with system.service("projections", definition, consumer_max_attempts=2,
+                              consumer_retry_backoff_seconds=0.02) as projections:
+        await system.import_directory(small_directory)
+        await directory_loaded(projections, small_directory)
+        await system.publish_raw(COMMITMENTS.name, encode(event), member.member_id.encode())
+        await eventually(lambda: figure(projections, system, member.cell_id, "commitments_filed", "2026"))
+        assert len(outages) == 4
+        assert await system.read_topic("projections.dlq", timeout=2) == []

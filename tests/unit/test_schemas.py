@@ -81,3 +81,16 @@ def test_plan_deadline_is_a_date():
     event = CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025,
                             plan=[{"item_id": "p1", "title": "Trồng quế", "deadline": "2025-09-30"}])
     assert event.plan[0].deadline == date(2025, 9, 30)
+
+
+def test_outages_are_transient_and_bad_events_are_not():
+    import asyncpg
+
+    from neuguong.runtime.consumer import PermanentFailure, is_transient
+
+    assert is_transient(asyncpg.exceptions.ConnectionDoesNotExistError("closed"))
+    assert is_transient(ConnectionRefusedError(111, "refused"))
+    assert is_transient(asyncpg.exceptions.DeadlockDetectedError("deadlock"))
+    assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate"))
+    assert not is_transient(PermanentFailure("not an event"))
+    assert not is_transient(ValueError("bad payload"))

@@ -32,6 +32,7 @@ demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
 test: venv infra
+	bash deploy/local/chromium.sh
 	$(VENV)/bin/python -m pytest
 
 stop:

@@ -39,6 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--communes", type=int, help="only the first N communes")
     load.set_defaults(run=_demo_load)
 
+    deliveries = commands.add_parser("deliveries", help="publicity deliveries of services/notifications")
+    deliveries = deliveries.add_subparsers(required=True)
+    d_list = deliveries.add_parser("list", help="deliveries: state, attempts, last error, next attempt")
+    d_list.add_argument("--dead", action="store_true", help="only dead-lettered ones")
+    d_list.add_argument("--state", choices=["pending", "sent", "dead", "cancelled"])
+    d_list.add_argument("--channel")
+    d_list.add_argument("--limit", type=int, default=100)
+    d_list.set_defaults(run=_deliveries_list)
+    d_retry = deliveries.add_parser("retry", help="dead-lettered deliveries back to pending")
+    d_retry.add_argument("ids", nargs="*", help="delivery ids (default: every dead one)")
+    d_retry.add_argument("--channel")
+    d_retry.set_defaults(run=_deliveries_retry)
+
     projections = commands.add_parser("projections", help="read models").add_subparsers(required=True)
     rebuild = projections.add_parser("rebuild", help="replay every topic into fresh tables and swap them in")
     rebuild.add_argument("--no-swap", action="store_true", help="build and compare, keep the live tables")
@@ -97,6 +110,21 @@ def _demo_load(args: argparse.Namespace) -> None:
     from neuguong.demo import load_demo
 
     asyncio.run(load_demo(args.keys, communes=args.communes))
+
+
+def _deliveries_list(args: argparse.Namespace) -> None:
+    from neuguong.deliveries import format_delivery, list_deliveries
+
+    state = "dead" if args.dead else args.state
+    for view in asyncio.run(list_deliveries(state=state, channel_id=args.channel, limit=args.limit)):
+        print(format_delivery(view))
+
+
+def _deliveries_retry(args: argparse.Namespace) -> None:
+    from neuguong.deliveries import retry_deliveries
+
+    retried = asyncio.run(retry_deliveries(delivery_ids=args.ids, channel_id=args.channel))
+    print(f"deliveries: {len(retried)} dead-lettered deliveries back to pending")
 
 
 def _projections_rebuild(args: argparse.Namespace) -> None:

@@ -16,6 +16,7 @@ from schemas.directory import MemberRegistered, OrgUnitRegistered
 from schemas.envelope import Envelope, Event, EventDecodeError
 from schemas.honors import HonorNominated, HonorRecorded, HonorRejected, HonorRevoked
 from schemas.inspections import DisciplineImposed, InspectionConcluded, InspectionOpened
+from schemas.notifications import DeliveryDeadLettered, PublicityDelivered, PublicityRetracted
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
@@ -36,6 +37,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         InspectionOpened,
         InspectionConcluded,
         DisciplineImposed,
+        PublicityDelivered,
+        PublicityRetracted,
+        DeliveryDeadLettered,
     )
 }
 

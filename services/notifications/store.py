@@ -1,0 +1,258 @@
+"""Every SQL statement of services/notifications."""
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+CHANNEL_COLUMNS = "channel_id, kind, name, url, unit_id, min_level, created_by, created_at, consecutive_failures, paused_until"
+INSERT_CHANNEL = f"""
+INSERT INTO channels (channel_id, kind, name, url, secret, unit_id, unit_path, min_level, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id) DO NOTHING RETURNING {CHANNEL_COLUMNS}
+"""
+SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE channel_id = $1"
+SELECT_CHANNELS_UNDER = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE $1 = ANY(unit_path) ORDER BY channel_id"
+SELECT_CHANNELS_ON_PATH = "SELECT channel_id, unit_id, min_level FROM channels WHERE unit_id = ANY($1::text[])"
+SELECT_BREAKERS = "SELECT channel_id, consecutive_failures, paused_until FROM channels"
+CHANNEL_SUCCEEDED = "UPDATE channels SET consecutive_failures = 0, paused_until = NULL WHERE channel_id = $1"
+CHANNEL_FAILED = """
+UPDATE channels SET consecutive_failures = consecutive_failures + 1 WHERE channel_id = $1
+RETURNING consecutive_failures
+"""
+PAUSE_CHANNEL = "UPDATE channels SET paused_until = now() + make_interval(secs => $2) WHERE channel_id = $1 RETURNING paused_until"
+
+INSERT_HONOR = """
+INSERT INTO public_honors (honor_id, subject_kind, subject_name, recording_unit_id, unit_path, level, period, deed,
+                           approved_by, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (honor_id) DO NOTHING RETURNING honor_id
+"""
+REVOKE_HONOR = """
+UPDATE public_honors SET revoked_at = $2, change_seq = nextval('honor_changes'), changed_at = now()
+WHERE honor_id = $1 AND revoked_at IS NULL RETURNING honor_id
+"""
+PUBLIC_COLUMNS = "h.*, u.name AS unit_name, u.commune"
+SELECT_PUBLIC_HONOR = f"""
+SELECT {PUBLIC_COLUMNS} FROM public_honors h LEFT JOIN directory_units u ON u.unit_id = h.recording_unit_id
+WHERE h.honor_id = $1
+"""
+SELECT_FEED = f"""
+SELECT {PUBLIC_COLUMNS} FROM public_honors h LEFT JOIN directory_units u ON u.unit_id = h.recording_unit_id
+WHERE $1 = ANY(h.unit_path) AND h.level = ANY($2::text[]) AND h.change_seq > $3 AND h.change_seq < $4
+ORDER BY h.change_seq DESC LIMIT $5
+"""
+SELECT_ROLL = f"""
+SELECT {PUBLIC_COLUMNS} FROM public_honors h LEFT JOIN directory_units u ON u.unit_id = h.recording_unit_id
+WHERE $1 = ANY(h.unit_path) AND h.revoked_at IS NULL AND h.level = ANY($2::text[])
+  AND ($3::text IS NULL OR h.period = $3) LIMIT $4
+"""
+SELECT_ROLL_PERIODS = """
+SELECT DISTINCT period FROM public_honors WHERE $1 = ANY(unit_path) AND revoked_at IS NULL ORDER BY period DESC
+"""
+SELECT_UNIT = "SELECT unit_id, name, level, commune FROM directory_units WHERE unit_id = $1"
+
+INSERT_DELIVERIES = """
+INSERT INTO deliveries (delivery_id, channel_id, honor_id, kind, correlation_id, causation_id)
+SELECT unnest($1::uuid[]), unnest($2::text[]), $3, $4, $5, $6
+ON CONFLICT (channel_id, honor_id, kind) DO NOTHING
+"""
+CANCEL_UNATTEMPTED = """
+UPDATE deliveries SET state = 'cancelled', settled_at = now(), last_error = 'honor revoked before any attempt'
+WHERE honor_id = $1 AND kind = 'publish' AND state = 'pending' AND total_attempts = 0 RETURNING channel_id
+"""
+SELECT_ATTEMPTED_CHANNELS = """
+SELECT channel_id FROM deliveries WHERE honor_id = $1 AND kind = 'publish' AND total_attempts > 0
+"""
+# A retraction waits while its channel's publication of the same honor is unsettled, so a receiver never
+# sees the retraction first. The lease (next_attempt_at pushed ahead) hides a claimed row from other replicas.
+CLAIM_DUE = """
+UPDATE deliveries d SET attempts = d.attempts + 1, total_attempts = d.total_attempts + 1,
+       next_attempt_at = now() + make_interval(secs => $2)
+FROM channels c, public_honors h
+WHERE d.delivery_id IN (
+    SELECT q.delivery_id FROM deliveries q JOIN channels qc ON qc.channel_id = q.channel_id
+    WHERE q.state = 'pending' AND q.next_attempt_at <= now() AND q.channel_id <> ALL($3::text[])
+      AND (qc.paused_until IS NULL OR qc.paused_until <= now())
+      AND (q.kind = 'publish' OR NOT EXISTS (
+          SELECT 1 FROM deliveries p WHERE p.channel_id = q.channel_id AND p.honor_id = q.honor_id
+            AND p.kind = 'publish' AND p.state = 'pending'))
+    ORDER BY q.next_attempt_at, q.created_at LIMIT $1
+    FOR UPDATE OF q SKIP LOCKED)
+  AND c.channel_id = d.channel_id AND h.honor_id = d.honor_id
+RETURNING d.delivery_id, d.next_attempt_at AS lease, d.channel_id, d.honor_id, d.kind, d.attempts, d.created_at, d.correlation_id,
+          d.causation_id, c.kind AS channel_kind, c.url, c.secret, c.consecutive_failures, h.revoked_at,
+          h.unit_path, h.level, h.period
+"""
+# Compare-and-set on the lease: a row whose lease ran out may have been claimed by another replica.
+RENEW_LEASE = """
+UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $3)
+WHERE delivery_id = $1 AND next_attempt_at = $2 AND state = 'pending' RETURNING delivery_id
+"""
+RELEASE_UNTRIED = """
+UPDATE deliveries SET attempts = attempts - 1, total_attempts = total_attempts - 1, next_attempt_at = $2
+WHERE delivery_id = ANY($1::uuid[])
+"""
+SETTLE = """
+UPDATE deliveries SET state = $2, last_status = $3, last_error = $4, settled_at = now() WHERE delivery_id = $1
+"""
+RESCHEDULE = """
+UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $2), last_status = $3, last_error = $4
+WHERE delivery_id = $1
+"""
+COUNT_BACKLOG = "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+LIST_DELIVERIES = """
+SELECT delivery_id, channel_id, honor_id, kind, state, attempts, total_attempts, next_attempt_at, last_status,
+       last_error, created_at, settled_at
+FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR channel_id = $2)
+ORDER BY created_at DESC, delivery_id LIMIT $3
+"""
+RETRY_DEAD = """
+UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), settled_at = NULL
+WHERE state = 'dead' AND ($1::uuid[] IS NULL OR delivery_id = ANY($1::uuid[]))
+  AND ($2::text IS NULL OR channel_id = $2)
+RETURNING delivery_id
+"""
+# Delivered at commit: wakes the delivery workers of every replica.
+NOTIFY_WORKERS = "SELECT pg_notify('deliveries_' || current_schema(), '')"
+
+
+async def insert_channel(conn: asyncpg.Connection, row: dict) -> asyncpg.Record | None:
+    """The new channel, or None when its id is taken."""
+    return await conn.fetchrow(INSERT_CHANNEL, row["channel_id"], row["kind"], row["name"], row["url"],
+                               row["secret"], row["unit_id"], row["unit_path"], row["min_level"], row["created_by"])
+
+
+async def select_channel(conn: asyncpg.Connection, channel_id: str) -> asyncpg.Record | None:
+    """One channel, without its secret."""
+    return await conn.fetchrow(SELECT_CHANNEL, channel_id)
+
+
+async def select_channels_under(conn: asyncpg.Connection, unit_id: str) -> list[asyncpg.Record]:
+    """Channels following a unit in `unit_id`'s subtree, without secrets."""
+    return await conn.fetch(SELECT_CHANNELS_UNDER, unit_id)
+
+
+async def select_channels_on_path(conn: asyncpg.Connection, unit_path: list[str]) -> list[asyncpg.Record]:
+    """Channels following one of the units of a path (candidates for an honor recorded there)."""
+    return await conn.fetch(SELECT_CHANNELS_ON_PATH, unit_path)
+
+
+async def select_breakers(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every channel's breaker columns."""
+    return await conn.fetch(SELECT_BREAKERS)
+
+
+async def channel_succeeded(conn: asyncpg.Connection, channel_id: str) -> None:
+    """Close the channel's breaker."""
+    await conn.execute(CHANNEL_SUCCEEDED, channel_id)
+
+
+async def channel_failed(conn: asyncpg.Connection, channel_id: str) -> int:
+    """Count a failure; the consecutive failures now."""
+    return await conn.fetchval(CHANNEL_FAILED, channel_id)
+
+
+async def pause_channel(conn: asyncpg.Connection, channel_id: str, seconds: float) -> datetime:
+    """Open the channel's breaker for `seconds`; until when."""
+    return await conn.fetchval(PAUSE_CHANNEL, channel_id, seconds)
+
+
+async def insert_honor(conn: asyncpg.Connection, row: dict) -> bool:
+    """Store an honor's public fields; False when it was stored before."""
+    return await conn.fetchval(
+        INSERT_HONOR, row["honor_id"], row["subject_kind"], row["subject_name"], row["recording_unit_id"],
+        row["unit_path"], row["level"], row["period"], row["deed"], row["approved_by"], row["recorded_at"],
+    ) is not None
+
+
+async def revoke_honor(conn: asyncpg.Connection, honor_id: str, revoked_at: datetime) -> bool:
+    """Mark the honor revoked (a new change for the feeds); False when unknown or revoked before."""
+    return await conn.fetchval(REVOKE_HONOR, honor_id, revoked_at) is not None
+
+
+async def select_public_honor(conn: asyncpg.Connection, honor_id: str) -> asyncpg.Record | None:
+    """An honor with its unit's name and commune."""
+    return await conn.fetchrow(SELECT_PUBLIC_HONOR, honor_id)
+
+
+async def select_feed(conn: asyncpg.Connection, unit_id: str, levels: list[str], since: int, before: int,
+                      limit: int) -> list[asyncpg.Record]:
+    """Changes (recorded or revoked honors) in a subtree after `since` and before `before`, newest first."""
+    return await conn.fetch(SELECT_FEED, unit_id, levels, since, before, limit)
+
+
+async def select_roll(conn: asyncpg.Connection, unit_id: str, levels: list[str], period: str | None,
+                      limit: int) -> list[asyncpg.Record]:
+    """Standing honors of a subtree, unordered (names sort in Python, the Vietnamese way)."""
+    return await conn.fetch(SELECT_ROLL, unit_id, levels, period, limit)
+
+
+async def select_roll_periods(conn: asyncpg.Connection, unit_id: str) -> list[str]:
+    """Periods with standing honors in a subtree, newest first."""
+    return [r["period"] for r in await conn.fetch(SELECT_ROLL_PERIODS, unit_id)]
+
+
+async def select_unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
+    """A unit of the local directory."""
+    return await conn.fetchrow(SELECT_UNIT, unit_id)
+
+
+async def insert_deliveries(conn: asyncpg.Connection, ids: list[UUID], channel_ids: list[str], honor_id: str,
+                            kind: str, correlation_id: str, causation_id: str) -> None:
+    """One pending delivery per channel; an existing (channel, honor, kind) is left alone."""
+    await conn.execute(INSERT_DELIVERIES, ids, channel_ids, honor_id, kind, correlation_id, causation_id)
+    await conn.execute(NOTIFY_WORKERS)
+
+
+async def cancel_unattempted(conn: asyncpg.Connection, honor_id: str) -> list[str]:
+    """Cancel publications never attempted; the channels they were for."""
+    return [r["channel_id"] for r in await conn.fetch(CANCEL_UNATTEMPTED, honor_id)]
+
+
+async def select_attempted_channels(conn: asyncpg.Connection, honor_id: str) -> list[str]:
+    """Channels a publication of the honor was attempted to (it may have arrived)."""
+    return [r["channel_id"] for r in await conn.fetch(SELECT_ATTEMPTED_CHANNELS, honor_id)]
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, busy: list[str]) -> list[asyncpg.Record]:
+    """Claim due deliveries of channels that are not paused and not busy in this process."""
+    return await conn.fetch(CLAIM_DUE, limit, lease_seconds, busy)
+
+
+async def renew_lease(conn: asyncpg.Connection, delivery_id: UUID, lease: datetime, seconds: float) -> bool:
+    """Extend a claimed delivery's lease right before its attempt; False when it is no longer ours."""
+    return await conn.fetchval(RENEW_LEASE, delivery_id, lease, seconds) is not None
+
+
+async def release_untried(conn: asyncpg.Connection, ids: list[UUID], when: datetime) -> None:
+    """Give back claimed deliveries that were not attempted (their channel paused meanwhile)."""
+    await conn.execute(RELEASE_UNTRIED, ids, when)
+
+
+async def settle(conn: asyncpg.Connection, delivery_id: UUID, state: str, status: int | None, error: str) -> None:
+    """Finish a delivery: sent, dead or cancelled."""
+    await conn.execute(SETTLE, delivery_id, state, status, error or None)
+
+
+async def reschedule(conn: asyncpg.Connection, delivery_id: UUID, seconds: float, status: int | None,
+                     error: str) -> None:
+    """Try again in `seconds`."""
+    await conn.execute(RESCHEDULE, delivery_id, seconds, status, error)
+
+
+async def count_backlog(conn: asyncpg.Connection) -> int:
+    """Deliveries waiting to be sent."""
+    return await conn.fetchval(COUNT_BACKLOG)
+
+
+async def list_deliveries(conn: asyncpg.Connection, state: str | None, channel_id: str | None,
+                          limit: int) -> list[asyncpg.Record]:
+    """Deliveries, newest first, optionally of one state and channel."""
+    return await conn.fetch(LIST_DELIVERIES, state, channel_id, limit)
+
+
+async def retry_dead(conn: asyncpg.Connection, ids: list[UUID] | None, channel_id: str | None) -> list[UUID]:
+    """Put dead-lettered deliveries back to pending with a fresh round of attempts."""
+    retried = [r["delivery_id"] for r in await conn.fetch(RETRY_DEAD, ids, channel_id)]
+    if retried:
+        await conn.execute(NOTIFY_WORKERS)
+    return retried

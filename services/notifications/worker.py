@@ -1,0 +1,133 @@
+"""The delivery worker: claims due deliveries (SKIP LOCKED, so replicas share), sends, retries, pauses."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+
+from neuguong.runtime import outbox
+from services.notifications import logic, sender, store
+from services.notifications.metrics import DeliveryMetrics
+from services.notifications.privacy import publication_body, retraction_body
+from services.notifications.results import record_result
+from services.notifications.settings import DeliverySettings
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    """One per process; each channel's claimed deliveries are sent in order by a task of their own."""
+
+    def __init__(self, settings: DeliverySettings, pool: asyncpg.Pool, metrics: DeliveryMetrics,
+                 client: httpx.AsyncClient, schema: str, producer: str) -> None:
+        self.settings, self.pool, self.metrics, self.client = settings, pool, metrics, client
+        self.schema, self.producer = schema, producer
+        self.wake = asyncio.Event()
+        self.busy: dict[str, asyncio.Task] = {}
+        self._task: asyncio.Task | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        """Listen for new deliveries and start the loop."""
+        self._listener = await self.pool.acquire()
+        await self._listener.add_listener(f"deliveries_{self.schema}", self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        """Stop claiming; cancel in-flight sends (their leases expire and another replica resumes them)."""
+        tasks = [t for t in (self._task, *self.busy.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(f"deliveries_{self.schema}", self._on_notify)
+                await self.pool.release(self._listener)
+
+    def _on_notify(self, *_: object) -> None:
+        self.wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self.claim_and_dispatch()
+                await self.observe()
+            except Exception:
+                log.exception("delivery worker failed; it goes on after a pause")
+                claimed = 0
+            if claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.settings.poll_seconds)
+                self.wake.clear()
+
+    async def claim_and_dispatch(self) -> int:
+        """Claim due deliveries of idle channels and start one task per channel; how many were claimed."""
+        room = self.settings.channels_in_flight - len(self.busy)
+        if room <= 0:
+            await asyncio.wait(list(self.busy.values()), return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        async with self.pool.acquire() as conn:
+            rows = await store.claim_due(conn, self.settings.claim_batch, self.settings.lease_seconds,
+                                         list(self.busy))
+        by_channel: dict[str, list[asyncpg.Record]] = {}
+        for row in rows:
+            by_channel.setdefault(row["channel_id"], []).append(row)
+        for channel_id, channel_rows in by_channel.items():
+            task = asyncio.create_task(self._work_channel(channel_rows), name=f"deliveries:{channel_id}")
+            self.busy[channel_id] = task
+            task.add_done_callback(lambda _, c=channel_id: self._done(c))
+        return len(rows)
+
+    def _done(self, channel_id: str) -> None:
+        self.busy.pop(channel_id, None)
+        self.wake.set()
+
+    async def _work_channel(self, rows: list[asyncpg.Record]) -> None:
+        for index, row in enumerate(rows):
+            try:
+                paused_until = await self.deliver(row)
+            except Exception:
+                log.exception("delivery failed unexpectedly", extra={"delivery_id": str(row["delivery_id"])})
+                paused_until = None
+            if paused_until is not None:
+                rest = [r["delivery_id"] for r in rows[index + 1:]]
+                if rest:
+                    async with self.pool.acquire() as conn:
+                        await store.release_untried(conn, rest, paused_until)
+                return
+
+    async def deliver(self, row: asyncpg.Record) -> datetime | None:
+        """Attempt one claimed delivery and record the result; until when its channel is paused, if it is."""
+        delivery_id, kind = str(row["delivery_id"]), row["kind"]
+        async with self.pool.acquire() as conn:
+            if not await store.renew_lease(conn, row["delivery_id"], row["lease"], self.settings.lease_seconds):
+                return None  # its lease ran out while earlier deliveries of the channel were sent
+        if kind == "publish" and row["revoked_at"] is not None:
+            # Revoked while this publication was retrying: stop it, which releases the retraction.
+            async with self.pool.acquire() as conn:
+                await store.settle(conn, row["delivery_id"], "cancelled", None, "honor revoked")
+            self.metrics.cancelled.inc()
+            return None
+        if kind == "publish":
+            async with self.pool.acquire() as conn:
+                body = publication_body(delivery_id, await store.select_public_honor(conn, row["honor_id"]))
+        else:
+            body = retraction_body(delivery_id, row["honor_id"], row["revoked_at"])
+        outcome = await sender.attempt(self.client, row["url"], row["secret"], delivery_id, kind, body,
+                                       self.settings.request_timeout_seconds)
+        meta = outbox.EventMeta(producer=self.producer, actor=f"{self.producer}:delivery-worker",
+                                correlation_id=row["correlation_id"], causation_id=row["causation_id"])
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await record_result(conn, self.settings, self.metrics, meta, row, outcome)
+
+    async def observe(self) -> None:
+        """Refresh the backlog and every channel's breaker gauge."""
+        now = datetime.now(UTC)
+        async with self.pool.acquire() as conn:
+            self.metrics.backlog.set(await store.count_backlog(conn))
+            for channel in await store.select_breakers(conn):
+                self.metrics.breaker_is(channel["channel_id"], logic.breaker_state(
+                    channel["consecutive_failures"], self.settings.breaker_threshold, channel["paused_until"], now))

@@ -158,7 +158,7 @@ class EventConsumer:
             [self.settings.logical_topic(r.topic) for r, _ in handled], [r.partition for r, _ in handled],
             [r.offset for r, _ in handled],
         )}
-        for record, envelope in handled:
+        for _, envelope in handled:
             if envelope.event_id not in fresh:  # applied before, or twice in this batch
                 outcomes.append((envelope.event_type, "duplicate"))
                 continue

@@ -1,6 +1,9 @@
 """Steps several integration tests share."""
 
+import uuid
+
 from neuguong.directory.demo import DemoDirectory
+from schemas import decode, uuid7
 from tests.integration.harness import RunningService, Stack, eventually
 
 
@@ -30,3 +33,23 @@ async def figure(projections: RunningService, system: Stack, unit_id: str, name:
                                          headers=system.token("tinh-uy", "committee", "lc"))
     assert reply.status_code == 200, reply.text
     return reply.json()["figures"].get(name, 0)
+
+
+async def post(service, path, body, token, correlation=None):
+    """POST a command with a fresh Idempotency-Key (and a chosen correlation id)."""
+    headers = {**token, "Idempotency-Key": f"k-{uuid.uuid4()}", "X-Correlation-ID": correlation or str(uuid7())}
+    return await service.client.post(path, json=body, headers=headers)
+
+
+def assert_envelope(record, *, producer, event_type, actor, unit_path, correlation_id, key, causation_id=None):
+    """The full envelope of an event as read from its topic."""
+    envelope = decode(record.value)
+    assert envelope.event_type == event_type
+    assert envelope.event_id.version == 7 and envelope.version == 1 and envelope.producer == producer
+    assert envelope.actor == actor and envelope.unit_path == unit_path
+    assert envelope.correlation_id == correlation_id and envelope.causation_id == causation_id
+    assert envelope.occurred_at.tzinfo is not None and envelope.recorded_at >= envelope.occurred_at
+    assert record.key == key.encode()
+    headers = dict(record.headers)
+    assert headers["event_type"] == event_type.encode() and headers["event_id"] == str(envelope.event_id).encode()
+    return envelope

@@ -1,13 +1,12 @@
 """Every commitments command over HTTP: its event on the topic with the full envelope, and the figures move."""
 
-import uuid
 
 import pytest
 
-from schemas import decode, encode, uuid7, wrap
+from schemas import decode, encode, wrap
 from schemas.inspections import DisciplineImposed, Target
 from schemas.topics import COMMITMENTS, INSPECTIONS, SESSIONS
-from tests.integration.flows import directory_loaded, figure
+from tests.integration.flows import assert_envelope, directory_loaded, figure, post
 from tests.integration.harness import eventually
 
 YEAR = 2026
@@ -28,24 +27,6 @@ def cell_of(directory, index: int = 0):
     return member, mates
 
 
-async def post(service, system, path, body, token, correlation=None):
-    headers = {**token, "Idempotency-Key": f"k-{uuid.uuid4()}", "X-Correlation-ID": correlation or str(uuid7())}
-    return await service.client.post(path, json=body, headers=headers)
-
-
-def assert_envelope(record, *, event_type, actor, unit_path, correlation_id, key):
-    envelope = decode(record.value)
-    assert envelope.event_type == event_type
-    assert envelope.event_id.version == 7
-    assert envelope.version == 1 and envelope.producer == "commitments"
-    assert envelope.actor == actor and envelope.unit_path == unit_path
-    assert envelope.correlation_id == correlation_id
-    assert envelope.occurred_at.tzinfo is not None and envelope.recorded_at >= envelope.occurred_at
-    assert record.key == key.encode()
-    assert dict(record.headers)["event_type"] == event_type.encode()
-    return envelope
-
-
 async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_directory, services):
     commitments, projections = services
     member, mates = cell_of(small_directory)
@@ -53,7 +34,7 @@ async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_d
     me = system.token(member.member_id, "member", member.cell_id)
     secretary = system.token("bi-thu", "cell_secretary", member.cell_id)
 
-    filed = await post(commitments, system, "/commitments", {
+    filed = await post(commitments, "/commitments", {
         "member_id": member.member_id, "year": YEAR, "limitations": ["Chưa mạnh dạn phê bình"],
         "plan": [{"title": "Hướng dẫn 5 hộ làm kinh tế vườn", "deadline": f"{YEAR}-09-30"},
                  {"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": f"{YEAR}-12-31"}],
@@ -62,45 +43,45 @@ async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_d
     commitment_id = filed.json()["commitment_id"]
     assert [p["item_id"] for p in filed.json()["plan"]] == ["p1", "p2"]
 
-    amended = await post(commitments, system, f"/commitments/{commitment_id}/amendments", {
+    amended = await post(commitments, f"/commitments/{commitment_id}/amendments", {
         "reason": "Chi bộ giao thêm nhiệm vụ", "base_version": 1, "limitations": ["Chưa mạnh dạn phê bình"],
         "plan": [{"title": "Hướng dẫn 8 hộ làm kinh tế vườn", "deadline": f"{YEAR}-10-31"},
                  {"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": f"{YEAR}-12-31"}]}, me)
     assert amended.status_code == 201 and amended.json()["version"] == 2, amended.text
-    stale = await post(commitments, system, f"/commitments/{commitment_id}/amendments",
+    stale = await post(commitments, f"/commitments/{commitment_id}/amendments",
                        {"reason": "Sửa lại", "base_version": 1}, me)
     assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "base_version"
 
-    reflected = await post(commitments, system, f"/commitments/{commitment_id}/self-reflections", {
+    reflected = await post(commitments, f"/commitments/{commitment_id}/self-reflections", {
         "month": f"{YEAR}-05", "items_reviewed": [{"item_id": "p1", "progress": "Đã hướng dẫn 3 hộ"}],
         "note": "Cần cố gắng hơn"}, me)
     assert reflected.status_code == 201, reflected.text
-    again = await post(commitments, system, f"/commitments/{commitment_id}/self-reflections",
+    again = await post(commitments, f"/commitments/{commitment_id}/self-reflections",
                        {"month": f"{YEAR}-05"}, me)
     assert again.status_code == 409 and again.json()["existing"]["note"] == "Cần cố gắng hơn"
 
-    reported = await post(commitments, system, f"/commitments/{commitment_id}/report", {
+    reported = await post(commitments, f"/commitments/{commitment_id}/report", {
         "results": [{"item_id": "p1", "done": True, "on_time": True}, {"item_id": "p2", "done": True, "on_time": True}],
         "all_limitations_remedied": True, "self_rating": "excellent", "summary": "Hoàn thành xuất sắc"}, me)
     assert reported.status_code == 201 and reported.json()["on_time_percent"] == 100, reported.text
 
-    by_member = await post(commitments, system, f"/commitments/{commitment_id}/rating", {"rating": "excellent"}, me)
+    by_member = await post(commitments, f"/commitments/{commitment_id}/rating", {"rating": "excellent"}, me)
     assert by_member.status_code == 403
-    rated = await post(commitments, system, f"/commitments/{commitment_id}/rating",
+    rated = await post(commitments, f"/commitments/{commitment_id}/rating",
                        {"rating": "excellent", "reason": "Gương mẫu"}, secretary)
     assert rated.status_code == 201, rated.text
 
-    session = await post(commitments, system, "/sessions", {
+    session = await post(commitments, "/sessions", {
         "cell_id": member.cell_id, "held_on": f"{YEAR}-05-05", "month": f"{YEAR}-05", "kind": "regular",
         "topic_title": "Học tập phong cách dân chủ của Bác", "present": mates[:-1], "absent": mates[-1:],
         "praised": [{"member_id": member.member_id, "reason": "Vận động nhân dân hiến đất"}]}, secretary)
     assert session.status_code == 201, session.text
     session_id = session.json()["session_id"]
-    amended_session = await post(commitments, system, f"/sessions/{session_id}/amendments", {
+    amended_session = await post(commitments, f"/sessions/{session_id}/amendments", {
         "held_on": f"{YEAR}-05-05", "month": f"{YEAR}-05", "kind": "regular", "reason": "Bổ sung người có mặt",
         "topic_title": "Học tập phong cách dân chủ của Bác", "present": mates}, secretary)
     assert amended_session.status_code == 201 and amended_session.json()["revision"] == 2, amended_session.text
-    thematic = await post(commitments, system, "/sessions", {
+    thematic = await post(commitments, "/sessions", {
         "cell_id": member.cell_id, "held_on": f"{YEAR}-05-19", "month": f"{YEAR}-05", "kind": "thematic",
         "topic_title": "Chuyên đề: nêu gương của cán bộ, đảng viên", "present": mates}, secretary)
     assert thematic.status_code == 201, thematic.text
@@ -109,12 +90,12 @@ async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_d
     kinds = [decode(r.value).event_type for r in records]
     assert kinds == ["CommitmentFiled", "CommitmentAmended", "SelfReflectionRecorded", "CommitmentReported",
                      "CommitmentRated"]
-    first = assert_envelope(records[0], event_type="CommitmentFiled", actor=member.member_id, unit_path=path,
-                            correlation_id="corr-file", key=member.member_id)
+    first = assert_envelope(records[0], producer="commitments", event_type="CommitmentFiled",
+                            actor=member.member_id, unit_path=path, correlation_id="corr-file", key=member.member_id)
     assert first.payload["plan"][0]["title"] == "Hướng dẫn 5 hộ làm kinh tế vườn"
     assert decode(records[1].value).payload["revision"] == 2
-    assert_envelope(records[4], event_type="CommitmentRated", actor="bi-thu", unit_path=path,
-                    correlation_id=decode(records[4].value).correlation_id, key=member.member_id)
+    assert_envelope(records[4], producer="commitments", event_type="CommitmentRated", actor="bi-thu",
+                    unit_path=path, correlation_id=decode(records[4].value).correlation_id, key=member.member_id)
     session_records = await system.read_topic(SESSIONS.name, at_least=3)
     assert [decode(r.value).event_type for r in session_records] == ["SessionHeld", "SessionAmended", "SessionHeld"]
     assert all(r.key == member.cell_id.encode() for r in session_records)
@@ -161,7 +142,7 @@ async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_d
 
     await eventually(rerated)
     assert await figure(projections, system, "lc", "commitments_rated", str(YEAR)) == 1
-    blocked = await post(commitments, system, f"/commitments/{commitment_id}/rating", {"rating": "good"}, secretary)
+    blocked = await post(commitments, f"/commitments/{commitment_id}/rating", {"rating": "good"}, secretary)
     assert blocked.status_code == 422 and "kl-001" in blocked.json()["errors"][0]["reason"]
 
 
@@ -170,7 +151,7 @@ async def test_subtree_listing_pages_and_counts(system, small_directory, service
     committee = system.token("tinh-uy", "committee", "lc")
     members = small_directory.members[:7]
     for m in members:
-        reply = await post(commitments, system, "/commitments", {"member_id": m.member_id, "year": YEAR}, committee)
+        reply = await post(commitments, "/commitments", {"member_id": m.member_id, "year": YEAR}, committee)
         assert reply.status_code == 201, reply.text
     seen, after = [], ""
     while True:

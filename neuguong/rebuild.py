@@ -51,7 +51,10 @@ async def _drop_tables(conn: asyncpg.Connection, schema: str) -> None:
 async def _replay(settings: Settings, applier: EventConsumer, partitions: list[TopicPartition],
                   start: Mapping[TopicPartition, int] | None, label: str) -> tuple[int, dict[TopicPartition, int]]:
     """Apply every record from `start` (or the beginning) to the end offsets of now; return count and ends."""
-    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None)
+    # "earliest" also for the reset that assign() starts on its own: with "latest" it can land after
+    # seek_to_beginning and move the position to the end (aiokafka applies whichever reset answers last).
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest")
     await consumer.start()
     try:
         consumer.assign(partitions)

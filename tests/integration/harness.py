@@ -132,7 +132,8 @@ class Stack:
 
     async def read_topic(self, topic: str, *, at_least: int = 0, timeout: float = 15.0) -> list[ConsumerRecord]:
         """Every record of a topic from the beginning; waits until there are `at_least` of them."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings().kafka_bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings().kafka_bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest")  # see neuguong/rebuild.py
         await consumer.start()
         try:
             name = self.prefix + topic

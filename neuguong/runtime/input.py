@@ -1,9 +1,15 @@
-"""Types for HTTP command bodies: text must arrive in Unicode NFC, bounded in size."""
+"""Command bodies: unknown fields refused, text in Unicode NFC and bounded in size."""
 
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+
+class Command(BaseModel):
+    """A command body: unknown fields are refused, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def require_nfc(value: str) -> str:

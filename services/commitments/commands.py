@@ -2,17 +2,12 @@
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from neuguong.runtime.input import InputText, OptionalInputText
+from neuguong.runtime.input import Command, InputText, OptionalInputText
 from schemas.commitments import Rating, SessionKind, TargetArea
 from schemas.text import Identifier, Month
 
-
-class Command(BaseModel):
-    """A command body: unknown fields are refused, so typos do not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class PlanItemIn(Command):

@@ -3,9 +3,9 @@
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from neuguong.runtime.input import InputText, OptionalInputText
+from neuguong.runtime.input import Command, InputText, OptionalInputText
 from schemas.honors import HonorLevel, SubjectKind
 from schemas.text import Identifier, Period
 
@@ -21,11 +21,6 @@ def http_url(value: str) -> str:
 EvidenceLink = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
                          AfterValidator(http_url)]
 
-
-class Command(BaseModel):
-    """A command body: unknown fields are refused, so typos do not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SubjectIn(Command):

@@ -4,6 +4,7 @@
 #   postgres.sh install      apt-get install postgresql if no server binaries are present
 #   postgres.sh start        initdb on first run, start, wait until ready, provision (every run)
 #   postgres.sh stop         pg_ctl stop -m fast; harmless if not running
+#   postgres.sh crash        pg_ctl stop -m immediate (fault tests: recovery at the next start)
 #   postgres.sh status       "running"/"stopped"; exit 0/1
 #   postgres.sh psql [DB]    psql as the admin user to DB (default neuguong); extra args pass through
 set -euo pipefail
@@ -168,14 +169,14 @@ start() {
 }
 
 stop() {
-  local bin
+  local bin mode="${1:-fast}"
   bin="$(pg_bindir)"
   if [ -z "$bin" ] || ! running; then
     say "not running"
     return 0
   fi
-  as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -m fast -w -t 60 stop >/dev/null || die "pg_ctl stop failed — see $PGLOG"
-  say "stopped"
+  as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -m "$mode" -w -t 60 stop >/dev/null || die "pg_ctl stop failed — see $PGLOG"
+  say "stopped ($mode)"
 }
 
 status() {
@@ -190,7 +191,8 @@ status() {
 case "${1:-}" in
   install) install; say "server binaries in $(pg_bindir)" ;;
   start) start ;;
-  stop) stop ;;
+  stop) stop fast ;;
+  crash) stop immediate ;;  # fault tests: no checkpoint, crash recovery at the next start
   status) status ;;
   psql)
     shift
@@ -200,5 +202,5 @@ case "${1:-}" in
     PGPASSWORD="$NG_PG_ADMIN_PASSWORD" exec "$(pg_bindir)/psql" -h "$NG_PG_HOST" -p "$NG_PG_PORT" \
       -U "$NG_PG_ADMIN_USER" -d "$db" "$@"
     ;;
-  *) echo "usage: $0 {install|start|stop|status|psql [DB]}" >&2; exit 2 ;;
+  *) echo "usage: $0 {install|start|stop|crash|status|psql [DB]}" >&2; exit 2 ;;
 esac

@@ -23,7 +23,14 @@ port_of() {
   done
 }
 
-alive() { [ -f "$pids/$1.pid" ] && kill -0 "$(cat "$pids/$1.pid")" 2>/dev/null; }
+# Alive means a live `neuguong serve <name>`: a killed process can linger as a zombie (kill -0 still
+# succeeds, its cmdline is empty), and a pid can be reused by another program.
+alive() {
+  local pid
+  pid="$(cat "$pids/$1.pid" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "neuguong serve $1"
+}
 
 start_one() {
   local s=$1 port

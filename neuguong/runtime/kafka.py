@@ -16,7 +16,7 @@ def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
 
 def client_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for aiokafka producers, consumers and admin clients."""
-    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap,
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_servers,
                                "security_protocol": settings.kafka_security_protocol}
     context = _ssl_context(settings)
     if context is not None:

@@ -92,7 +92,7 @@ async def run_service(
         await migrate(pool, definition.package_dir)
         await ensure_topics(settings, [*ALL_TOPICS, dead_letter_topic(settings.service)])
         broker = KafkaBroker(
-            settings.kafka_bootstrap,
+            settings.kafka_servers,
             client_id=settings.service,
             enable_idempotence=True,
             acks="all",

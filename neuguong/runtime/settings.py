@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def kafka_servers(self) -> list[str]:
+        """The bootstrap servers as a list (NG_KAFKA_BOOTSTRAP is comma-separated)."""
+        return [server.strip() for server in self.kafka_bootstrap.split(",") if server.strip()]
+
+    @property
     def schema(self) -> str:
         """The service's own Postgres schema (its role owns it and nothing else)."""
         return self.service

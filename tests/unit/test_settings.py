@@ -46,5 +46,7 @@ def test_kafka_clients_use_scram_over_tls_when_configured():
     security = broker_security(settings)
     assert security.use_ssl and security.username == "honors"
     plain = Settings(service="honors")
-    assert client_options(plain) == {"bootstrap_servers": plain.kafka_bootstrap, "security_protocol": "PLAINTEXT"}
+    assert client_options(plain) == {"bootstrap_servers": [plain.kafka_bootstrap], "security_protocol": "PLAINTEXT"}
+    cluster = Settings(kafka_bootstrap="10.0.0.1:9092, 10.0.0.2:9092,10.0.0.3:9092")
+    assert client_options(cluster)["bootstrap_servers"] == ["10.0.0.1:9092", "10.0.0.2:9092", "10.0.0.3:9092"]
     assert broker_security(plain) is None

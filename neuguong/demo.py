@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from neuguong.directory.demo import DemoDirectory, build_demo_directory
+from neuguong.demo_activity import Actor, conclusion_jobs, honor_jobs, inspection_jobs, run_all, session_jobs
 from neuguong.directory.importer import publish_directory
 from neuguong.lag import wait_until_caught_up
 from neuguong.progress import Progress, vi_number
@@ -45,8 +46,9 @@ async def load_demo(keys_dir: Path, *, communes: int | None = None) -> None:
     async with httpx.AsyncClient(headers=headers, timeout=30) as client:
         await _wait_for_directory()
         filed = await _file_commitments(client, directory)
+        activity = await _province_at_work(client, directory, private_key)
         figures = await _wait_for_figures(client, filed)
-    _print_summary(directory, figures, token)
+    _print_summary(directory, figures, token, activity)
 
 
 async def _wait_for_directory(timeout: float = 900) -> None:
@@ -82,6 +84,24 @@ async def _file_commitments(client: httpx.AsyncClient, directory: DemoDirectory)
     return len(chosen)
 
 
+async def _province_at_work(client: httpx.AsyncClient, directory: DemoDirectory, private_key: bytes) -> dict:
+    """Sessions, honors and inspections through the services' own commands, as the units would send them."""
+    rng = random.Random(DEMO_YEAR + 1)
+    sessions = Actor(client, service_url("commitments"), private_key)
+    held = await run_all("sessions", session_jobs(sessions, directory, rng, DEMO_YEAR, months=10))
+    honorees = rng.sample([m for m in directory.members if m.status == "active"], 400)
+    replies = await run_all("honors", honor_jobs(Actor(client, service_url("honors"), private_key), honorees, rng,
+                                                 DEMO_YEAR, 10))
+    honored = [m for m, reply in zip(honorees, replies, strict=True) if reply.status_code in (201, 409)]
+    checked = honored[:30] + rng.sample(list(directory.members), 30)  # some honorees will be found in violation
+    inspections = Actor(client, service_url("inspections"), private_key)
+    opened = [r.json() for r in await run_all("inspections", inspection_jobs(inspections, directory, checked,
+                                                                             DEMO_YEAR)) if r.status_code == 201]
+    await run_all("conclusions", conclusion_jobs(inspections, directory, opened))
+    return {"sessions": sum(r.status_code in (201, 409) for r in held), "honors": len(honored),
+            "inspections": len(opened)}
+
+
 async def _wait_for_figures(client: httpx.AsyncClient, expected: int, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while True:
@@ -92,7 +112,7 @@ async def _wait_for_figures(client: httpx.AsyncClient, expected: int, timeout: f
         await asyncio.sleep(0.5)
 
 
-def _print_summary(directory: DemoDirectory, figures: dict, token: str) -> None:
+def _print_summary(directory: DemoDirectory, figures: dict, token: str, activity: dict) -> None:
     counts = figures.get("figures", {})
     cells = sum(1 for u in directory.units if u.level == "cell")
     print(f"""
@@ -100,12 +120,16 @@ Nêu Gương is running with the demo province (Đảng bộ tỉnh Lào Cai):
   {vi_number(len(directory.units) - cells - 1)} xã/phường, {vi_number(cells)} chi bộ, {vi_number(len(directory.members))} đảng viên
   cam kết năm {DEMO_YEAR}: {vi_number(counts.get('commitments_filed', 0))} \
 (lãnh đạo: {vi_number(counts.get('commitments_filed_leaders', 0))})
+  sinh hoạt chi bộ: {vi_number(activity['sessions'])}, ghi danh: {vi_number(activity['honors'])}, \
+kiểm tra, giám sát: {vi_number(activity['inspections'])}
 
 Where to look:""")
     for name in SERVICE_ORDER:
         url = service_url(name)
         print(f"  {name:<14} {url}/docs   {url}/healthz   {url}/metrics")
     print(f"""  figures        {service_url('projections')}/units/lc/figures?period={DEMO_YEAR}
+  honor roll     {service_url('notifications')}/so-ghi-danh/lc   (public page, no token)
+  portal feeds   {service_url('notifications')}/feeds/lc.json   {service_url('notifications')}/feeds/lc.atom
   logs           .run/logs/
 
 A province committee token (8 hours) for the API:

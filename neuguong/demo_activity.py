@@ -2,12 +2,13 @@
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import httpx
 
 from neuguong.directory.demo import DemoDirectory
-from neuguong.progress import Progress
+from neuguong.progress import Progress, vi_number
 from neuguong.runtime.auth import mint_token
 
 DEEDS = [
@@ -48,6 +49,10 @@ async def run_all(label: str, jobs: list[Callable[[], Awaitable[httpx.Response]]
 
     replies = await asyncio.gather(*(one(job) for job in jobs))
     progress.close()
+    refused = Counter(r.json().get("detail", r.text)[:120] for r in replies if r.status_code >= 400)
+    if refused:  # rules saying no (an open inspection bars an honor, …) are part of the story: show them
+        print(f"  {label}: {vi_number(sum(refused.values()))} refused — " +
+              "; ".join(f"{vi_number(n)}× {reason}" for reason, n in refused.most_common(3)))
     return list(replies)
 
 
@@ -59,7 +64,7 @@ def session_jobs(actor: Actor, directory: DemoDirectory, rng: random.Random, yea
         for month in range(1, months + 1):
             for kind in ("regular", "thematic") if month % 3 == 0 else ("regular",):
                 absent = mates[-1:] if rng.random() < 0.3 else []
-                body = {"cell_id": cell.unit_id, "held_on": f"{year}-{month:02d}-{5 if kind == 'regular' else 20}",
+                body = {"cell_id": cell.unit_id, "held_on": f"{year}-{month:02d}-{5 if kind == 'regular' else 20:02d}",
                         "month": f"{year}-{month:02d}", "kind": kind, "topic_title": rng.choice(TOPICS),
                         "present": [m for m in mates if m not in absent], "absent": absent}
                 jobs.append(lambda b=body, k=f"demo-session-{cell.unit_id}-{month}-{kind}": actor.post(

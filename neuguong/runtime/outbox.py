@@ -10,6 +10,12 @@ INSERT_OUTBOX = """
 INSERT INTO outbox (event_id, topic, key, event_type, body, headers)
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[])
 """
+# One writer per aggregate at a time: a transaction staging an event for a key holds that key until it
+# commits, so a key's outbox ids are in commit order and the relay (which reads by id) keeps its order.
+# Keys are locked sorted, so two transactions staging the same keys cannot deadlock on each other.
+LOCK_KEYS = """
+SELECT pg_advisory_xact_lock(hashtext('outbox:' || k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k) AS keys ORDER BY k
+"""
 # Delivered at commit, never for a rolled-back transaction: it only wakes the relay.
 NOTIFY_RELAY = "SELECT pg_notify('outbox_' || current_schema(), '')"
 
@@ -45,6 +51,7 @@ async def record(
         )
         for event, unit_path in events
     ]
+    await conn.execute(LOCK_KEYS, [f"{event.topic}/{event.key()}" for event, _ in events])
     await conn.execute(
         INSERT_OUTBOX,
         [e.event_id for e in envelopes],

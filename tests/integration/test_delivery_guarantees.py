@@ -181,3 +181,23 @@ async def test_a_database_outage_is_waited_out_not_dead_lettered(system, small_d
         await eventually(lambda: figure(projections, system, member.cell_id, "commitments_filed", "2026"))
         assert len(outages) == 4
         assert await system.read_topic("projections.dlq", timeout=2) == []
+
+
+async def test_two_transactions_staging_one_key_commit_in_outbox_order(system, small_directory):
+    member = small_directory.members[8]
+    meta = outbox.EventMeta(producer="commitments", actor="test", correlation_id="one-key")
+    async with system.service("commitments") as commitments:
+        pool = commitments.runtime.pool
+        async with pool.acquire() as first, first.transaction():
+            await outbox.record(first, meta, (commitment(member, 2025), small_directory.path_for(member)))
+
+            async def second_writer() -> None:
+                async with pool.acquire() as conn, conn.transaction():
+                    await outbox.record(conn, meta, (commitment(member, 2026), small_directory.path_for(member)))
+
+            second = asyncio.create_task(second_writer())
+            await asyncio.sleep(0.5)
+            assert not second.done()  # the same key waits for the first transaction to commit
+        await second
+        records = await system.read_topic(COMMITMENTS.name, at_least=2)
+    assert [decode(r.value).payload["year"] for r in records] == [2025, 2026]

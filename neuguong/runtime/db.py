@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 
+from neuguong.runtime import locks
 from neuguong.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 SELECT_APPLIED = "SELECT name FROM schema_migrations"
 INSERT_APPLIED = "INSERT INTO schema_migrations (name) VALUES ($1)"
 # One migrator at a time per schema, even with N replicas starting together.
-LOCK_MIGRATIONS = "SELECT pg_advisory_xact_lock(hashtext('migrate:' || current_schema()))"
+LOCK_MIGRATIONS = f"SELECT pg_advisory_xact_lock({locks.MIGRATIONS}, hashtext(current_schema()))"
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from neuguong.runtime import locks
 from neuguong.runtime.errors import CommandRejected
 
 # Requests with one key wait for each other, so the second sees the first's answer.
-LOCK_KEY = "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))"
+LOCK_KEY = f"SELECT pg_advisory_xact_lock({locks.IDEMPOTENCY}, hashtext($1 || '/' || $2))"
 SELECT_ANSWER = "SELECT request_hash, status_code, response FROM idempotency WHERE actor = $1 AND key = $2"
 INSERT_ANSWER = """
 INSERT INTO idempotency (actor, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from neuguong.runtime import locks
 from schemas import Envelope, Event, encode, wrap
 
 INSERT_OUTBOX = """
@@ -13,8 +14,9 @@ SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[]
 # One writer per aggregate at a time: a transaction staging an event for a key holds that key until it
 # commits, so a key's outbox ids are in commit order and the relay (which reads by id) keeps its order.
 # Keys are locked sorted, so two transactions staging the same keys cannot deadlock on each other.
-LOCK_KEYS = """
-SELECT pg_advisory_xact_lock(hashtext('outbox:' || k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k) AS keys ORDER BY k
+LOCK_KEYS = f"""
+SELECT pg_advisory_xact_lock({locks.OUTBOX_KEY}, hashtext(k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k) AS keys
+ORDER BY k
 """
 # Delivered at commit, never for a rolled-back transaction: it only wakes the relay.
 NOTIFY_RELAY = "SELECT pg_notify('outbox_' || current_schema(), '')"

@@ -7,13 +7,14 @@ import time
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from neuguong.runtime import locks
 from neuguong.runtime.kafka import client_options
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TRY_LEADERSHIP = "SELECT pg_try_advisory_lock(hashtext('outbox-relay:' || current_schema()))"
+TRY_LEADERSHIP = f"SELECT pg_try_advisory_lock({locks.RELAY_LEADER}, hashtext(current_schema()))"
 SELECT_UNPUBLISHED = """
 SELECT id, topic, key, body, headers FROM outbox
 WHERE published_at IS NULL ORDER BY id LIMIT $1

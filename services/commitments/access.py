@@ -22,12 +22,12 @@ async def member_in_reach(
     if member is None or member.left_party:
         raise unknown("member_id", "unknown member")
     path = await directory.unit_path(conn, member.cell_id)
+    if principal.sub == member_id:  # everyone files, reviews and reports their own commitment
+        return member, path
     if principal.role == "member":
-        if principal.sub != member_id:
-            raise Forbidden("member_id: a member may only act for themselves")
-    else:
-        principal.require_role(*others)
-        principal.require_subtree(path)
+        raise Forbidden("member_id: a member may only act for themselves")
+    principal.require_role(*others)
+    principal.require_subtree(path)
     return member, path
 
 

@@ -177,6 +177,8 @@ async def rate_commitment(commitment_id: str, command: RateCommitment, request: 
         if principal.role == "member":
             raise Forbidden("role: a member cannot rate a commitment, not even their own")
         row, member, path = await commitment_in_reach(conn, principal, commitment_id, CELL_LEADERSHIP)
+        if principal.sub == member.member_id:
+            raise Forbidden("member_id: nobody rates their own commitment; the competent unit does")
         report = await store.select_report(conn, commitment_id)
         facts = None if report is None else logic.ReportFacts(report["on_time_percent"],
                                                                report["all_limitations_remedied"])

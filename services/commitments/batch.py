@@ -31,7 +31,10 @@ class FileCommitments(Command):
 @router.post("/commitments/batch", status_code=200)
 async def file_commitments(command: FileCommitments, request: Request, principal: CurrentPrincipal,
                            key: IdempotencyKey) -> JSONResponse:
-    """Each row is filed in its own savepoint: `created`, `exists` (filed before) or `rejected` with the reason."""
+    """Each row is filed in its own savepoint: `created`, `exists` (filed before) or `rejected` with the reason.
+
+    A row the token may not act on refuses the whole request (403) and nothing is written.
+    """
 
     async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
         results = []
@@ -45,16 +48,12 @@ async def file_commitments(command: FileCommitments, request: Request, principal
             except Conflict as error:
                 results.append({"line": item.line, "status": "exists",
                                 "commitment_id": error.details["existing"]["commitment_id"]})
-            except (CommandRejected, Forbidden) as error:
-                field, reason = _field_and_reason(error)
-                results.append({"line": item.line, "status": "rejected", "field": field, "reason": reason})
+            except Forbidden as error:
+                raise Forbidden(f"items: line {item.line}: {error}") from error
+            except CommandRejected as error:
+                results.append({"line": item.line, "status": "rejected", "field": error.field,
+                                "reason": error.reason})
         return Answer(200, {"results": results})
 
     return await run_command(request, principal, key, "FileCommitments", command.model_dump(mode="json"), work)
 
-
-def _field_and_reason(error: Exception) -> tuple[str, str]:
-    if isinstance(error, CommandRejected):
-        return error.field, error.reason
-    field, _, reason = str(error).partition(": ")
-    return field, reason

@@ -17,8 +17,8 @@ async def on_discipline_imposed(conn: asyncpg.Connection, event: DisciplineImpos
     if event.target.kind != "member":
         return
     await store.insert_discipline(conn, event.discipline_id, event.target.id, event.measure, event.decided_on)
-    row = await store.select_rated_commitment(conn, event.target.id, event.decided_on.year)
-    if row is None or row["rating"] == "not_completed":
+    row = await store.lock_commitment_of_year(conn, event.target.id, event.decided_on.year)
+    if row is None or row["rating"] in (None, "not_completed"):
         return
     reason = f"kỷ luật {event.discipline_id} ngày {event.decided_on:%d/%m/%Y}"
     await store.upsert_rating(conn, row["commitment_id"], "not_completed", envelope.actor, event.decided_by_unit,

@@ -50,9 +50,12 @@ INSERT INTO disciplines (discipline_id, member_id, measure, decided_on) VALUES (
 ON CONFLICT (discipline_id) DO NOTHING
 """
 SELECT_DISCIPLINES = "SELECT * FROM disciplines WHERE member_id = $1 ORDER BY decided_on"
-SELECT_RATED_IN_YEAR = """
-SELECT c.*, r.rating FROM commitments c JOIN commitment_ratings r USING (commitment_id)
-WHERE c.member_id = $1 AND c.year = $2 FOR UPDATE OF c
+# The commitment row is locked first, rated or not: a rating command holds the same lock, so a
+# discipline and a rating of one commitment never pass each other unseen (rule 3).
+LOCK_OF_MEMBER_YEAR = "SELECT commitment_id FROM commitments WHERE member_id = $1 AND year = $2 FOR UPDATE"
+SELECT_WITH_RATING = """
+SELECT c.*, r.rating FROM commitments c LEFT JOIN commitment_ratings r USING (commitment_id)
+WHERE c.commitment_id = $1
 """
 
 
@@ -156,6 +159,7 @@ async def select_disciplines(conn: asyncpg.Connection, member_id: str) -> list[a
     return await conn.fetch(SELECT_DISCIPLINES, member_id)
 
 
-async def select_rated_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:
-    """The member's rated commitment of a year, locked."""
-    return await conn.fetchrow(SELECT_RATED_IN_YEAR, member_id, year)
+async def lock_commitment_of_year(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:
+    """The member's commitment of a year with its rating (None when unrated), locked; None without one."""
+    commitment_id = await conn.fetchval(LOCK_OF_MEMBER_YEAR, member_id, year)
+    return None if commitment_id is None else await conn.fetchrow(SELECT_WITH_RATING, commitment_id)

@@ -5,10 +5,12 @@ from datetime import date
 
 import asyncpg
 
+from neuguong.runtime import locks
+
 # Every command that checks a subject's eligibility and every event that changes it takes this lock
 # first: a finding applied concurrently with a recording either waits and then sees (and revokes) the
 # new honor, or commits first and is seen by the gate. Without it, the two could miss each other.
-LOCK_SUBJECT = "SELECT pg_advisory_xact_lock(hashtext('honors:subject:' || $1))"
+LOCK_SUBJECT = f"SELECT pg_advisory_xact_lock({locks.HONOR_SUBJECT}, hashtext($1))"
 UPSERT_OPENED = """
 INSERT INTO known_inspections (inspection_id, target_kind, target_id, kind, period, opened_on)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (inspection_id) DO NOTHING

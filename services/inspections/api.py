@@ -5,7 +5,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from neuguong.periods import period_bounds, today_local
-from neuguong.runtime import outbox
+from neuguong.runtime import directory, outbox
+from neuguong.runtime.auth import Forbidden
 from neuguong.runtime.errors import CommandRejected, Conflict, NotFound
 from neuguong.runtime.http import CurrentPrincipal, IdempotencyKey, run_command
 from neuguong.runtime.idempotency import Answer
@@ -62,7 +63,14 @@ async def conclude_inspection(inspection_id: str, command: ConcludeInspection, r
         row = await store.lock_inspection(conn, inspection_id)
         if row is None:
             raise NotFound("inspection_id", "unknown inspection")
-        principal.require_subtree(list(row["unit_path"]))
+        # Only the committee that opened it, or one above that committee, concludes an inspection:
+        # never a lower body, and never the inspected unit's own committee.
+        committee_path = await directory.unit_path(conn, row["committee_unit_id"]) or [row["committee_unit_id"]]
+        try:
+            principal.require_subtree(committee_path)
+        except Forbidden as error:
+            raise Forbidden(f"unit: only {row['committee_unit_id']} or a committee above it concludes this "
+                            "inspection") from error
         if row["conclusion"] is not None:
             raise Conflict("inspection_id", f"already concluded ({row['conclusion']}, {row['concluded_on']})",
                            existing=inspection_view(row))

@@ -143,3 +143,28 @@ async def test_an_oversized_body_is_413(system, small_directory, commitments):
     assert reply.status_code == 413
     assert reply.json()["errors"][0]["field"] == "body"
     assert await written(commitments) == (0, 0, 0)
+
+
+async def test_cadres_file_their_own_commitment_but_never_rate_it(system, small_directory, commitments):
+    secretary = next(m for m in small_directory.members if m.is_head)
+    as_secretary = system.token(secretary.member_id, "cell_secretary", secretary.cell_id)
+    filed = await commitments.client.post("/commitments", json=body(secretary),
+                                          headers={**as_secretary, "Idempotency-Key": "own-filing-0001"})
+    assert filed.status_code == 201, filed.text
+    commitment_id = filed.json()["commitment_id"]
+    own_rating = await commitments.client.post(f"/commitments/{commitment_id}/rating", json={"rating": "good"},
+                                               headers={**as_secretary, "Idempotency-Key": "own-rating-0001"})
+    assert own_rating.status_code == 403 and "own commitment" in own_rating.json()["detail"]
+    assert await written(commitments) == (1, 1, 1)
+
+
+async def test_a_batch_with_a_row_outside_the_subtree_writes_nothing(system, small_directory, commitments):
+    first = small_directory.members[0]
+    commune = small_directory.unit_path(first.cell_id)[1]
+    outsider = next(m for m in small_directory.members if small_directory.unit_path(m.cell_id)[1] != commune)
+    items = [{"line": 2, **body(first)}, {"line": 3, **body(outsider)}]
+    reply = await commitments.client.post("/commitments/batch", json={"items": items},
+                                          headers={**system.token("dang-uy", "committee", commune),
+                                                   "Idempotency-Key": "batch-outside-01"})
+    assert reply.status_code == 403 and "line 3" in reply.json()["detail"]
+    assert await written(commitments) == (0, 0, 0)

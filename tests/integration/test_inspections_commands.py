@@ -163,3 +163,21 @@ async def test_reads_by_subtree_target_and_period_with_paging(system, small_dire
     other_commune = small_directory.unit_path(other.cell_id)[1]
     refused = await inspections.client.get("/inspections", params={"unit_id": other_commune}, headers=outsider)
     assert refused.status_code == 403
+
+
+async def test_only_the_opening_committee_or_one_above_it_concludes(system, small_directory, inspections):
+    member, commune, _ = two_communes(small_directory)
+    cell = member.cell_id
+    province = system.token("ubkt-tinh", "inspector", "lc")
+    opened = await post(inspections, "/inspections", opening("member", member.member_id), province)
+    assert opened.status_code == 201, opened.text
+    inspection_id = opened.json()["inspection_id"]
+    body = {"conclusion": "compliant", "summary": "Thực hiện tốt"}
+    for token in (system.token("ubkt-xa", "inspector", commune), system.token("chi-uy", "committee", cell)):
+        refused = await post(inspections, f"/inspections/{inspection_id}/conclusion", body, token)
+        assert refused.status_code == 403, refused.text
+        assert "only lc or a committee above it" in refused.json()["detail"]
+    assert await outbox_size(inspections) == 1  # only the opening
+    concluded = await post(inspections, f"/inspections/{inspection_id}/conclusion",
+                           {"conclusion": "violation", "summary": "Vi phạm"}, province)
+    assert concluded.status_code == 201, concluded.text

@@ -33,7 +33,7 @@ async def list_honors(
         await unit_in_reach(conn, principal, unit_id, NotFound)
         rows = await store.select_subtree_page(conn, unit_id, after, limit, bounds=bounds, level=level,
                                                revoked=include_revoked)
-    items = [honor_view(r) for r in rows]
+    items = [honor_view(r, findings=principal.role in READERS_OF_FINDINGS) for r in rows]
     return {"unit_id": unit_id, "items": items, "next": items[-1]["honor_id"] if len(items) == limit else None}
 
 
@@ -45,7 +45,7 @@ async def get_honor(honor_id: str, pool: Pool, principal: CurrentPrincipal) -> d
     if row is None:
         raise NotFound("honor_id", "unknown honor")
     principal.require_subtree(list(row["unit_path"]))
-    return honor_view(row)
+    return honor_view(row, findings=principal.role in READERS_OF_FINDINGS)
 
 
 @router.get("/subjects/{kind}/{subject_id}/honors")
@@ -55,7 +55,8 @@ async def subject_honors(kind: SubjectKind, subject_id: str, pool: Pool, princip
         subject = await find_subject(conn, kind, subject_id, NotFound)
         principal.require_subtree(subject.unit_path)
         rows = await store.select_subject_honors(conn, subject_id)
-    return {"subject": {"kind": kind, "id": subject_id, "name": subject.name}, "items": [honor_view(r) for r in rows]}
+    items = [honor_view(r, findings=principal.role in READERS_OF_FINDINGS) for r in rows]
+    return {"subject": {"kind": kind, "id": subject_id, "name": subject.name}, "items": items}
 
 
 @router.get("/subjects/{kind}/{subject_id}/eligibility")

@@ -3,12 +3,17 @@
 import asyncpg
 
 
-def honor_view(row: asyncpg.Record) -> dict:
-    """An entry of the honor roll, with its revocation when it was struck off."""
+def honor_view(row: asyncpg.Record, *, findings: bool = True) -> dict:
+    """An entry of the honor roll, with its revocation when it was struck off.
+
+    Why it was revoked (inspection findings, discipline) is shown only when `findings` is true: to the
+    roles that may read findings, never to members or publishers.
+    """
     revoked = None if row["revoked_at"] is None else {
-        "revoked_at": row["revoked_at"].isoformat(), "revoked_by": row["revoked_by"],
-        "reason": row["revocation_reason"], "inspection_id": row["revoking_inspection_id"],
-        "discipline_id": row["revoking_discipline_id"]}
+        "revoked_at": row["revoked_at"].isoformat(), "revoked_by": row["revoked_by"]}
+    if revoked is not None and findings:
+        revoked.update(reason=row["revocation_reason"], inspection_id=row["revoking_inspection_id"],
+                       discipline_id=row["revoking_discipline_id"])
     return {
         "honor_id": row["honor_id"],
         "subject": {"kind": row["subject_kind"], "id": row["subject_id"], "name": row["subject_name"]},

@@ -45,21 +45,21 @@ def delivery_view(row: asyncpg.Record) -> dict:
 @router.get("/deliveries")
 async def list_deliveries(pool: Pool, principal: CurrentPrincipal, state: DeliveryState | None = None,
                           channel_id: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> dict:
-    """Deliveries newest first: state, attempts, last error, next attempt (operators)."""
+    """Deliveries newest first: state, attempts, last error, next attempt (operators, of their subtree's channels)."""
     principal.require_role("operator")
     async with pool.acquire() as conn:
-        rows = await store.list_deliveries(conn, state, channel_id, limit)
+        rows = await store.list_deliveries(conn, state, channel_id, limit, under_unit=principal.unit)
     return {"deliveries": [delivery_view(r) for r in rows]}
 
 
 @router.post("/deliveries/retry")
 async def retry_deliveries(command: RetryDeliveries, request: Request, principal: CurrentPrincipal,
                            key: IdempotencyKey) -> JSONResponse:
-    """Send dead-lettered deliveries again with a fresh round of attempts (operators)."""
+    """Send dead-lettered deliveries of the operator's subtree's channels again, with a fresh round."""
     principal.require_role("operator")
 
     async def work(conn: asyncpg.Connection, _: outbox.EventMeta) -> Answer:
-        retried = await store.retry_dead(conn, command.delivery_ids, command.channel_id)
+        retried = await store.retry_dead(conn, command.delivery_ids, command.channel_id, under_unit=principal.unit)
         return Answer(200, {"retried": [str(i) for i in retried]})
 
     return await run_command(request, principal, key, "RetryDeliveries", command.model_dump(mode="json"), work)

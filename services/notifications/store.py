@@ -99,16 +99,27 @@ UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $2), last_
 WHERE delivery_id = $1
 """
 COUNT_BACKLOG = "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+# Channels an operator of unit $N answers for: those following a unit at or under it ($N NULL: all).
+CHANNELS_UNDER = """
+SELECT c.channel_id FROM channels c WHERE ${n}::text IS NULL OR c.unit_id IN (
+    WITH RECURSIVE subtree AS (
+        SELECT unit_id FROM directory_units WHERE unit_id = ${n}
+        UNION ALL
+        SELECT u.unit_id FROM directory_units u JOIN subtree s ON u.parent_id = s.unit_id)
+    SELECT unit_id FROM subtree)
+"""
 LIST_DELIVERIES = """
 SELECT delivery_id, channel_id, honor_id, kind, state, attempts, total_attempts, next_attempt_at, last_status,
        last_error, created_at, settled_at
 FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR channel_id = $2)
+  AND channel_id IN (""" + CHANNELS_UNDER.replace("${n}", "$4") + """)
 ORDER BY created_at DESC, delivery_id LIMIT $3
 """
 RETRY_DEAD = """
 UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), settled_at = NULL
 WHERE state = 'dead' AND ($1::uuid[] IS NULL OR delivery_id = ANY($1::uuid[]))
   AND ($2::text IS NULL OR channel_id = $2)
+  AND channel_id IN (""" + CHANNELS_UNDER.replace("${n}", "$3") + """)
 RETURNING delivery_id
 """
 # Delivered at commit: wakes the delivery workers of every replica.
@@ -245,14 +256,15 @@ async def count_backlog(conn: asyncpg.Connection) -> int:
 
 
 async def list_deliveries(conn: asyncpg.Connection, state: str | None, channel_id: str | None,
-                          limit: int) -> list[asyncpg.Record]:
-    """Deliveries, newest first, optionally of one state and channel."""
-    return await conn.fetch(LIST_DELIVERIES, state, channel_id, limit)
+                          limit: int, under_unit: str | None = None) -> list[asyncpg.Record]:
+    """Deliveries, newest first, optionally of one state and channel, of channels under a unit."""
+    return await conn.fetch(LIST_DELIVERIES, state, channel_id, limit, under_unit)
 
 
-async def retry_dead(conn: asyncpg.Connection, ids: list[UUID] | None, channel_id: str | None) -> list[UUID]:
-    """Put dead-lettered deliveries back to pending with a fresh round of attempts."""
-    retried = [r["delivery_id"] for r in await conn.fetch(RETRY_DEAD, ids, channel_id)]
+async def retry_dead(conn: asyncpg.Connection, ids: list[UUID] | None, channel_id: str | None,
+                     under_unit: str | None = None) -> list[UUID]:
+    """Put dead-lettered deliveries (of channels under a unit) back to pending with a fresh round."""
+    retried = [r["delivery_id"] for r in await conn.fetch(RETRY_DEAD, ids, channel_id, under_unit)]
     if retried:
         await conn.execute(NOTIFY_WORKERS)
     return retried

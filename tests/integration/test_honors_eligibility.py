@@ -2,7 +2,6 @@
 commitments.events, refuses ineligible subjects naming every reason, and revokes honors automatically when a
 violation or a discipline arrives after them (HonorRevoked caused by the finding, in its correlation)."""
 
-import time
 
 import pytest
 
@@ -155,18 +154,19 @@ async def test_the_race_a_violation_concluded_just_after_the_honor_revokes_it(sy
     honor_id = recorded.json()["honor_id"]
     untouched = (await post(honors, "/honors", honor(neighbour.member_id), t["secretary"])).json()["honor_id"]
 
-    started = time.monotonic()
     inspection_id = await open_inspection(inspections, t["inspector"], member.member_id, period=str(YEAR))
     await conclude(inspections, t["inspector"], inspection_id, "violation", "corr-violation")
-    assert time.monotonic() - started < 1.0
 
     async def revoked():
         reply = await honors.client.get(f"/honors/{honor_id}", headers=t["commune"])
         return reply.json() if reply.json()["status"] == "revoked" else None
 
     entry = await eventually(revoked, timeout=10.0)
-    assert time.monotonic() - started < 10.0
     assert entry["revocation"]["inspection_id"] == inspection_id and inspection_id in entry["revocation"]["reason"]
+    as_member = await honors.client.get(f"/honors/{honor_id}",
+                                        headers=system.token(member.member_id, "member", member.cell_id))
+    assert as_member.json()["status"] == "revoked"  # a member sees that, not the findings behind it
+    assert set(as_member.json()["revocation"]) == {"revoked_at", "revoked_by"}
     listed = await honors.client.get("/honors", params={"unit_id": member.cell_id}, headers=t["commune"])
     assert [h["honor_id"] for h in listed.json()["items"]] == [untouched]
     with_revoked = await honors.client.get("/honors", params={"unit_id": member.cell_id, "include_revoked": True},

@@ -84,6 +84,10 @@ async def test_every_honor_reaches_every_matching_channel_exactly_once(system, s
         return dead if len(dead) == len(honors) else None
     dead = await eventually(dead_letters, timeout=60)
     assert all(d["last_status"] == 503 and "503" in d["last_error"] for d in dead)
+    for unit, visible in (("lc", len(honors)), (communes[0], 0)):  # an operator sees their subtree's channels
+        reply = await notifications.client.get("/deliveries", params={"state": "dead", "channel_id": "portal-broken"},
+                                               headers=system.token("op", "operator", unit))
+        assert len(reply.json()["deliveries"]) == visible, unit
     assert receivers["broken"].accepted == {}
     metrics = generate_latest(notifications.app.state.registry).decode()
     assert 'neuguong_delivery_dead_letters_total{channel="portal-broken"}' in metrics

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -43,19 +44,29 @@ class PermanentFailure(Exception):
 TRANSIENT = (
     OSError,
     TimeoutError,
+    KafkaError,
     asyncpg.InterfaceError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InsufficientResourcesError,  # disk full, out of memory, too many connections
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # a password being rotated
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby during a failover
+    asyncpg.exceptions.UndefinedTableError,  # a migration not applied yet: every event would fail alike
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
 )
 
 
-def is_transient(error: BaseException) -> bool:
+def is_transient(error: BaseException | None) -> bool:
     """True when retrying later can succeed whatever the event says (database or network down)."""
-    return isinstance(error, TRANSIENT) or isinstance(error.__cause__, TRANSIENT)
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, TRANSIENT):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 @dataclass

@@ -95,7 +95,8 @@ async def cell_sessions(cell_id: str, pool: Pool, principal: CurrentPrincipal,
         await cell_in_reach(conn, principal, cell_id)
         rows = await sessions_store.select_sessions_of_year(conn, cell_id, year)
     today = today_local()
-    through = 12 if year < today.year else (today.month if year == today.year else 0)
+    # Only months that have ended can have been missed: the running month still has time.
+    through = 12 if year < today.year else (today.month - 1 if year == today.year else 0)
     missing_regular, missing_thematic = logic.missing_sessions([(r["month"], r["kind"]) for r in rows], year, through)
     return {"cell_id": cell_id, "year": year, "sessions": [session_view(r) for r in rows],
             "missing_regular": missing_regular, "missing_thematic": missing_thematic}

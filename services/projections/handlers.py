@@ -32,14 +32,16 @@ async def on_commitment_rated(conn: asyncpg.Connection, event: CommitmentRated, 
     """Move the rating distribution: a re-rating takes the earlier rating out first."""
     period = str(event.year)
     previous = await store.swap_rating(conn, event.commitment_id, event.rating, period, envelope.unit_path,
-                                       event.is_leader)
+                                       event.is_leader, event.is_head)
     if previous is None:
         await store.add_to_figures(conn, envelope.unit_path, [period],
                                    logic.leadership_split("commitments_rated", event.is_leader, event.is_head))
     else:
         await store.add_to_figures(conn, list(previous["unit_path"]), [previous["period"]],
-                                   logic.rating_figures(previous["rating"], previous["is_leader"]), -1)
-    await store.add_to_figures(conn, envelope.unit_path, [period], logic.rating_figures(event.rating, event.is_leader))
+                                   logic.rating_figures(previous["rating"], previous["is_leader"], previous["is_head"]),
+                                   -1)
+    await store.add_to_figures(conn, envelope.unit_path, [period],
+                               logic.rating_figures(event.rating, event.is_leader, event.is_head))
 
 
 async def on_session(conn: asyncpg.Connection, event: SessionHeld | SessionAmended, envelope: Envelope) -> None:

@@ -27,9 +27,9 @@ def report_figures(event: CommitmentReported) -> list[str]:
     return leadership_split("commitment_reports", event.is_leader, event.is_head)
 
 
-def rating_figures(rating: str, is_leader: bool) -> list[str]:
-    """The rating distribution figures of one rating."""
-    return [f"rating_{rating}"] + ([f"rating_{rating}_leaders"] if is_leader else [])
+def rating_figures(rating: str, is_leader: bool, is_head: bool) -> list[str]:
+    """The rating distribution figures of one rating, leaders and heads apart."""
+    return leadership_split(f"rating_{rating}", is_leader, is_head)
 
 
 def month_periods(month: str) -> list[str]:
@@ -75,10 +75,13 @@ def discipline_figures(measure: str) -> list[str]:
 
 
 def cadence_levels(period: str) -> list[str]:
-    """Rule 5: which unit levels must record honors for a period (cells monthly, grassroots by half and year)."""
+    """Rule 5 (as services/honors applies it): cells record by month, grassroots and district committees
+    by half-year and year, the province by year."""
     part = period.partition("-")[2]
-    if not part or part.startswith("H"):
-        return ["grassroots"]
+    if not part:
+        return ["grassroots", "district", "province"]
+    if part.startswith("H"):
+        return ["grassroots", "district"]
     if part.startswith("Q"):
         return []
     return ["cell"]

@@ -5,7 +5,7 @@ import asyncpg
 # The read model's tables and the columns that carry its content (timestamps left out), for digests.
 READ_MODEL = {
     "unit_figures": "unit_id, period, figure, value",
-    "rated_commitments": "commitment_id, rating, period, unit_path, is_leader",
+    "rated_commitments": "commitment_id, rating, period, unit_path, is_leader, is_head",
     "held_sessions": "session_id, kind, month, unit_path",
     "recorded_honors": "honor_id, subject_kind, subject_id, recording_unit_id, level, period, unit_path, revoked",
     "filed_commitments": "member_id, year",
@@ -55,10 +55,11 @@ SELECT unit_id, figure, value FROM unit_figures WHERE unit_id = ANY($1::text[]) 
 SWAP_RATING = """
 WITH previous AS (SELECT * FROM rated_commitments WHERE commitment_id = $1 FOR UPDATE),
 saved AS (
-    INSERT INTO rated_commitments (commitment_id, rating, period, unit_path, is_leader) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (commitment_id) DO UPDATE SET rating = $2, period = $3, unit_path = $4, is_leader = $5
+    INSERT INTO rated_commitments (commitment_id, rating, period, unit_path, is_leader, is_head)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (commitment_id) DO UPDATE SET rating = $2, period = $3, unit_path = $4, is_leader = $5, is_head = $6
 )
-SELECT rating, period, unit_path, is_leader FROM previous
+SELECT rating, period, unit_path, is_leader, is_head FROM previous
 """
 SWAP_SESSION = """
 WITH previous AS (SELECT * FROM held_sessions WHERE session_id = $1 FOR UPDATE),
@@ -103,9 +104,9 @@ async def add_to_figures(conn: asyncpg.Connection, unit_path: list[str], periods
 
 
 async def swap_rating(conn: asyncpg.Connection, commitment_id: str, rating: str, period: str, unit_path: list[str],
-                      is_leader: bool) -> asyncpg.Record | None:
+                      is_leader: bool, is_head: bool) -> asyncpg.Record | None:
     """Store a commitment's current rating; return the one it replaces."""
-    return await conn.fetchrow(SWAP_RATING, commitment_id, rating, period, unit_path, is_leader)
+    return await conn.fetchrow(SWAP_RATING, commitment_id, rating, period, unit_path, is_leader, is_head)
 
 
 async def swap_session(conn: asyncpg.Connection, session_id: str, kind: str, month: str,

@@ -162,7 +162,7 @@ def recount(wrapped: list[tuple[Envelope, Event]]) -> Counter:
     for e, path in first_rating.values():
         add(path, [str(e.year)], split("commitments_rated", e.is_leader, e.is_head))
     for e, path in final_rating.values():
-        add(path, [str(e.year)], [f"rating_{e.rating}"] + ([f"rating_{e.rating}_leaders"] if e.is_leader else []))
+        add(path, [str(e.year)], split(f"rating_{e.rating}", e.is_leader, e.is_head))
     for e, path in sessions.values():
         add(path, _covering(e.month), [f"sessions_{e.kind}"])
     for e, path, revoked in honors.values():

@@ -3,6 +3,7 @@
 
 import pytest
 
+from neuguong.periods import today_local
 from schemas import decode, encode, wrap
 from schemas.inspections import DisciplineImposed, Target
 from schemas.topics import COMMITMENTS, INSPECTIONS, SESSIONS
@@ -96,6 +97,13 @@ async def test_the_whole_lifecycle_of_a_commitment_and_a_session(system, small_d
     assert decode(records[1].value).payload["revision"] == 2
     assert_envelope(records[4], producer="commitments", event_type="CommitmentRated", actor="bi-thu",
                     unit_path=path, correlation_id=decode(records[4].value).correlation_id, key=member.member_id)
+    overview = (await commitments.client.get(f"/cells/{member.cell_id}/sessions", params={"year": YEAR},
+                                             headers=secretary)).json()
+    today = today_local()
+    ended = 12 if today.year > YEAR else today.month - 1  # the running month has not been missed yet
+    assert overview["missing_regular"] == [f"{YEAR}-{m:02d}" for m in range(1, ended + 1) if m != 5]
+    assert overview["missing_thematic"] == [f"{YEAR}-Q{q}" for q in range(1, ended // 3 + 1) if q != 2]
+    assert [s["kind"] for s in overview["sessions"]] == ["regular", "thematic"]
     session_records = await system.read_topic(SESSIONS.name, at_least=3)
     assert [decode(r.value).event_type for r in session_records] == ["SessionHeld", "SessionAmended", "SessionHeld"]
     assert all(r.key == member.cell_id.encode() for r in session_records)

@@ -17,10 +17,10 @@ async def test_dead_letters_are_listed_and_replayed_once(system, small_directory
                                  year=2026), producer="commitments", actor=member.member_id,
                  unit_path=small_directory.path_for(member), correlation_id="dlq-replay")
 
-    async def figures_table_missing(conn, event, envelope):
-        raise RuntimeError("relation unit_figures is being migrated")
+    async def buggy_handler(conn, event, envelope):
+        raise ValueError("figure name missing from the event: a bug in this handler version")
 
-    broken = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": figures_table_missing})
+    broken = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": buggy_handler})
     async with system.service("projections", broken, consumer_max_attempts=2):
         await system.publish_raw(COMMITMENTS.name, encode(event), member.member_id.encode())
         await system.read_topic("projections.dlq", at_least=1)
@@ -29,7 +29,7 @@ async def test_dead_letters_are_listed_and_replayed_once(system, small_directory
     assert len(letters) == 1
     assert letters[0].headers["event_id"] == str(event.event_id)
     assert letters[0].headers["dlq_attempts"] == "2"
-    assert "being migrated" in letters[0].headers["dlq_error"]
+    assert "a bug in this handler version" in letters[0].headers["dlq_error"]
 
     async with system.service("projections") as fixed:
         await system.import_directory(small_directory)

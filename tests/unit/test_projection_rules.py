@@ -24,8 +24,8 @@ def test_an_honor_counts_in_its_period_and_every_longer_one(period, covering):
 
 def test_rule_5_cadence_levels():
     assert cadence_levels("2026-05") == ["cell"]
-    assert cadence_levels("2026-H1") == ["grassroots"]
-    assert cadence_levels("2026") == ["grassroots"]
+    assert cadence_levels("2026-H1") == ["grassroots", "district"]
+    assert cadence_levels("2026") == ["grassroots", "district", "province"]
     assert cadence_levels("2026-Q2") == []
     assert quarter_months("2026-Q4") == ["2026-10", "2026-11", "2026-12"]
 

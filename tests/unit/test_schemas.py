@@ -94,3 +94,9 @@ def test_outages_are_transient_and_bad_events_are_not():
     assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate"))
     assert not is_transient(PermanentFailure("not an event"))
     assert not is_transient(ValueError("bad payload"))
+    assert is_transient(asyncpg.exceptions.DiskFullError("could not extend file"))
+    assert is_transient(asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction"))
+    wrapped = RuntimeError("handler failed")
+    wrapped.__cause__ = KeyError("x")
+    wrapped.__cause__.__cause__ = asyncpg.exceptions.ConnectionDoesNotExistError("closed")
+    assert is_transient(wrapped)  # the outage is two causes down

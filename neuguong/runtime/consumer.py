@@ -52,7 +52,6 @@ TRANSIENT = (
     asyncpg.exceptions.InsufficientResourcesError,  # disk full, out of memory, too many connections
     asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # a password being rotated
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby during a failover
-    asyncpg.exceptions.UndefinedTableError,  # a migration not applied yet: every event would fail alike
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
 )

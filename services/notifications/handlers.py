@@ -12,6 +12,8 @@ from services.notifications.privacy import name_to_keep
 
 async def on_honor_recorded(conn: asyncpg.Connection, event: HonorRecorded, envelope: Envelope) -> None:
     """Keep the honor's public fields and queue one publication per channel that follows it."""
+    if await store.revoked_before_recorded(conn, event.honor_id):
+        return  # replayed from a dead letter after its revocation: it must never go out
     stored = await store.insert_honor(conn, {
         "honor_id": event.honor_id, "subject_kind": event.subject.kind, "recording_unit_id": event.recording_unit_id,
         "subject_name": name_to_keep(event.subject.kind, event.subject.name, event.consent_to_publish),
@@ -30,6 +32,7 @@ async def on_honor_recorded(conn: asyncpg.Connection, event: HonorRecorded, enve
 async def on_honor_revoked(conn: asyncpg.Connection, event: HonorRevoked, envelope: Envelope) -> None:
     """Cancel publications never attempted; queue a retraction wherever one was attempted."""
     if not await store.revoke_honor(conn, event.honor_id, envelope.occurred_at):
+        await store.remember_early_revocation(conn, event.honor_id, envelope.occurred_at)
         return
     await store.cancel_unattempted(conn, event.honor_id)
     channels = await store.select_attempted_channels(conn, event.honor_id)

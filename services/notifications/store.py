@@ -5,6 +5,8 @@ from uuid import UUID
 
 import asyncpg
 
+from neuguong.runtime import locks
+
 CHANNEL_COLUMNS = "channel_id, kind, name, url, unit_id, min_level, created_by, created_at, consecutive_failures, paused_until"
 INSERT_CHANNEL = f"""
 INSERT INTO channels (channel_id, kind, name, url, secret, unit_id, unit_path, min_level, created_by)
@@ -167,16 +169,41 @@ async def pause_channel(conn: asyncpg.Connection, channel_id: str, seconds: floa
     return await conn.fetchval(PAUSE_CHANNEL, channel_id, seconds)
 
 
+# Feed changes are numbered and committed one transaction at a time (across replicas too): a portal
+# that read up to change n can never later miss a change numbered below n (a tombstone, say) that
+# another replica had taken but not yet committed. The lock is held until the consumer's commit.
+LOCK_FEED = f"SELECT pg_advisory_xact_lock({locks.PUBLIC_FEED}, 0)"
+
+
 async def insert_honor(conn: asyncpg.Connection, row: dict) -> bool:
     """Store an honor's public fields; False when it was stored before."""
+    await conn.execute(LOCK_FEED)
     return await conn.fetchval(
         INSERT_HONOR, row["honor_id"], row["subject_kind"], row["subject_name"], row["recording_unit_id"],
         row["unit_path"], row["level"], row["period"], row["deed"], row["approved_by"], row["recorded_at"],
     ) is not None
 
 
+REMEMBER_EARLY_REVOCATION = """
+INSERT INTO early_revocations (honor_id, revoked_at) SELECT $1, $2
+WHERE NOT EXISTS (SELECT 1 FROM public_honors WHERE honor_id = $1) ON CONFLICT DO NOTHING
+"""
+SELECT_EARLY_REVOCATION = "SELECT EXISTS (SELECT 1 FROM early_revocations WHERE honor_id = $1)"
+
+
+async def remember_early_revocation(conn: asyncpg.Connection, honor_id: str, revoked_at: datetime) -> None:
+    """Note a revocation of an honor not seen yet, so the honor is never published when it arrives."""
+    await conn.execute(REMEMBER_EARLY_REVOCATION, honor_id, revoked_at)
+
+
+async def revoked_before_recorded(conn: asyncpg.Connection, honor_id: str) -> bool:
+    """True when the honor's revocation came first."""
+    return await conn.fetchval(SELECT_EARLY_REVOCATION, honor_id)
+
+
 async def revoke_honor(conn: asyncpg.Connection, honor_id: str, revoked_at: datetime) -> bool:
     """Mark the honor revoked (a new change for the feeds); False when unknown or revoked before."""
+    await conn.execute(LOCK_FEED)
     return await conn.fetchval(REVOKE_HONOR, honor_id, revoked_at) is not None
 
 

@@ -68,6 +68,8 @@ async def on_honor_revoked(conn: asyncpg.Connection, event: HonorRevoked, envelo
         periods = logic.covering_periods(honor["period"])
         await store.add_to_figures(conn, list(honor["unit_path"]), periods, logic.honor_figures(honor["level"]), -1)
         await store.add_to_figures(conn, list(honor["unit_path"]), periods, ["honors_revoked"])
+    elif await store.remember_revoked_honor(conn, event, envelope.unit_path):
+        await store.add_to_figures(conn, envelope.unit_path, logic.covering_periods(event.period), ["honors_revoked"])
 
 
 async def on_inspection_opened(conn: asyncpg.Connection, event: InspectionOpened, envelope: Envelope) -> None:

@@ -78,6 +78,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
 REVOKE_HONOR = """
 UPDATE recorded_honors SET revoked = true WHERE honor_id = $1 AND NOT revoked RETURNING level, period, unit_path
 """
+# A revocation ahead of its honor (the HonorRecorded was dead-lettered, then replayed behind it): the
+# honor is noted as revoked, so its late arrival counts nothing.
+INSERT_REVOKED_HONOR = """
+INSERT INTO recorded_honors (honor_id, subject_kind, subject_id, recording_unit_id, level, period, unit_path, revoked)
+VALUES ($1, $2, $3, $4, $5, $6, $7, true) ON CONFLICT DO NOTHING
+"""
 
 
 async def remember_filing(conn: asyncpg.Connection, member_id: str, year: int) -> None:
@@ -88,6 +94,13 @@ async def remember_filing(conn: asyncpg.Connection, member_id: str, year: int) -
 async def remember_honor(conn: asyncpg.Connection, event, unit_path: list[str]) -> bool:  # noqa: ANN001
     """Note an honor on the roll; False when it was noted before."""
     status = await conn.execute(INSERT_HONOR, event.honor_id, event.subject.kind, event.subject.id,
+                                event.recording_unit_id, event.level, event.period, unit_path)
+    return status.endswith(" 1")
+
+
+async def remember_revoked_honor(conn: asyncpg.Connection, event, unit_path: list[str]) -> bool:  # noqa: ANN001
+    """Note an honor revoked before it was seen; False when it was seen after all."""
+    status = await conn.execute(INSERT_REVOKED_HONOR, event.honor_id, event.subject.kind, event.subject.id,
                                 event.recording_unit_id, event.level, event.period, unit_path)
     return status.endswith(" 1")
 

@@ -87,3 +87,21 @@ async def test_feeds_since_etag_and_tombstones(system, small_directory, feed_ser
     paged = (await client.get("/feeds/lc.json", params={"limit": 2})).json()
     assert len(paged["items"]) == 2 and "before=" in paged["next_url"]
     assert (await client.get("/feeds/nowhere.json")).status_code == 404
+
+
+async def test_an_honor_replayed_after_its_revocation_is_never_published(system, small_directory, feed_service):
+    # Its HonorRecorded was dead-lettered and replayed later, behind the revocation.
+    late, marker = small_directory.members[5], small_directory.members[6]
+    honor, next_one = honor_recorded(late), honor_recorded(marker)
+    path = small_directory.unit_path(late.cell_id)
+    await publish_honor_event(system, revoked(honor), path)
+    await publish_honor_event(system, honor, path)
+    await publish_honor_event(system, next_one, small_directory.unit_path(marker.cell_id))
+
+    async def marker_listed():
+        items = (await feed_service.client.get("/feeds/lc.json")).json()["items"]
+        return items if next_one.honor_id in {i["_neuguong"]["honor"]["honor_id"] for i in items
+                                             if "honor" in i.get("_neuguong", {})} else None
+    items = await eventually(marker_listed)
+    assert all(honor.honor_id not in str(item) for item in items)
+    assert await feed_service.runtime.pool.fetchval("SELECT count(*) FROM deliveries") == 0

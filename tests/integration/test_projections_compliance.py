@@ -171,3 +171,21 @@ async def test_two_communes_merge_and_figures_keep_their_history(system, tree, p
 
 async def _equals(value, expected) -> bool:
     return await value == expected
+
+
+async def test_a_revocation_ahead_of_its_honor_keeps_the_honor_out(system, tree, projections):
+    # The HonorRecorded was dead-lettered and replayed later, so it arrives after its revocation.
+    member = tree.members[1]
+    path = tree.unit_path(member.cell_id)
+    subject = HonorSubject(kind="member", id=member.member_id, name=member.full_name)
+    common = dict(subject=subject, honor_id="h-late", recording_unit_id=member.cell_id, level="cell",
+                  period="2026-02")
+    await system.publish_many([
+        event(HonorRevoked(**common, reason="Vi phạm", revoked_by="honors"), path),
+        event(HonorRecorded(**common, deed="Gương mẫu", proposed_by="x", approved_by="y"), path),
+    ])
+    await eventually(lambda: figure(projections, system, "lc", "honors_revoked", "2026-02"))
+    await eventually(lambda: projections.runtime.pool.fetchval(
+        "SELECT count(*) = 2 FROM inbox WHERE event_type IN ('HonorRecorded', 'HonorRevoked')"))
+    assert await figure(projections, system, "lc", "honors", "2026-02") == 0
+    assert await figure(projections, system, member.cell_id, "honors_revoked", "2026") == 1

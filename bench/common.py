@@ -22,6 +22,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from neuguong.progress import vi_number
 from neuguong.runtime.settings import Settings
+from neuguong.runtime.topics import delete_prefixed_topics
 from schemas import uuid7
 from schemas.topics import Topic
 
@@ -84,17 +85,6 @@ async def create_topics(bootstrap: str, names_partitions: Sequence[tuple[str, in
         await admin.close()
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(**kafka(bootstrap), client_id="bench-admin")
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            await admin.delete_topics(mine)
-    finally:
-        await admin.close()
-
-
 @contextlib.asynccontextmanager
 async def bench_slice(*services: str, keep_topics: bool = False) -> AsyncIterator[str]:
     """A fresh topic prefix and fresh schemas of `services`; the prefix's topics are dropped after."""
@@ -104,7 +94,7 @@ async def bench_slice(*services: str, keep_topics: bool = False) -> AsyncIterato
         yield prefix
     finally:
         if not keep_topics:
-            await delete_topics(Settings().kafka_bootstrap, prefix)
+            await delete_prefixed_topics(Settings(), prefix)
 
 
 def physical(topic: Topic, prefix: str) -> tuple[str, int]:

@@ -54,3 +54,16 @@ async def topic_partitions(settings: Settings, topics: list[str]) -> list[TopicP
         if t["error_code"] == 0
         for p in sorted(t["partitions"], key=lambda p: p["partition"])
     ]
+
+
+async def delete_prefixed_topics(settings: Settings, prefix: str) -> list[str]:
+    """Drop every topic whose name starts with `prefix` (a test's or a benchmark's); return their names."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+        return mine
+    finally:
+        await admin.close()

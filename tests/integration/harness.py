@@ -19,7 +19,7 @@ from neuguong.directory.importer import publish_directory
 from neuguong.runtime.auth import Role, mint_token
 from neuguong.runtime.service import Runtime, ServiceDefinition, create_app, load_definition
 from neuguong.runtime.settings import Settings
-from neuguong.runtime.topics import topic_partitions
+from neuguong.runtime.topics import delete_prefixed_topics, topic_partitions
 from schemas import uuid7
 
 SERVICES = ("commitments", "honors", "inspections", "notifications", "projections")
@@ -165,16 +165,7 @@ async def _partitions(settings: Settings, topic: str, deadline: float) -> list[T
 
 async def delete_topics(prefix: str) -> None:
     """Drop a test's topics so repeated runs do not pile partitions onto the broker."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=Settings().kafka_bootstrap)
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            await admin.delete_topics(mine)
-    finally:
-        await admin.close()
+    await delete_prefixed_topics(Settings(), prefix)
 
 
 def new_prefix() -> str:

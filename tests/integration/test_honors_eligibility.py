@@ -107,12 +107,15 @@ async def test_each_reason_refuses_the_honor_and_names_the_finding(system, small
         ref = "cm-2026-khong-hoan-thanh"
         await publish_rating(system, small_directory, member, "not_completed", ref, year=YEAR - 1)
 
-    async def barred():
+    # Findings arrive one event at a time (a violation is an open inspection until its conclusion is
+    # consumed), so wait for the verdict to settle on the finding under test, then check it is the only one.
+    async def settled():
         answer = await verdict(honors, t["secretary"], member.member_id)
-        return not answer["eligible"] and answer["reasons"]
+        return answer if any(r["code"] == reason for r in answer["reasons"]) else None
 
-    (found,) = await eventually(barred)
-    assert (found["code"], found["ref"]) == (reason, ref)
+    answer = await eventually(settled)
+    assert answer["eligible"] is False
+    assert [(r["code"], r["ref"]) for r in answer["reasons"]] == [(reason, ref)]
     before = await honors.runtime.pool.fetchval("SELECT count(*) FROM outbox")
 
     refused = await post(honors, "/honors", honor(member.member_id), t["secretary"])

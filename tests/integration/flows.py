@@ -8,11 +8,32 @@ from tests.integration.harness import RunningService, Stack, eventually
 
 
 async def directory_loaded(service: RunningService, directory: DemoDirectory) -> None:
-    """Wait until the service's local directory holds every member."""
-    async def count() -> bool:
-        return await service.runtime.pool.fetchval("SELECT count(*) FROM directory_members") == len(
-            directory.members)
-    await eventually(count)
+    """Wait until the service's local directory holds every unit and every member (two topics)."""
+    async def counts() -> bool:
+        return await service.runtime.pool.fetchrow(
+            "SELECT (SELECT count(*) FROM directory_units) AS units, (SELECT count(*) FROM directory_members) AS members"
+        ) == (len(directory.units), len(directory.members))
+    await eventually(counts)
+
+
+async def applied(service: RunningService, expected: dict[str, int]) -> None:
+    """Wait until the service has consumed at least `expected[event_type]` events of each type.
+
+    An event's inbox row is written in the transaction of its effect, so once it is there the effect is too.
+    Events published together land on several partitions and topics and are applied in any order between
+    them; waiting on one figure that an early event already moved proves nothing about the rest.
+    """
+    seen: dict[str, int] = {}
+
+    async def complete() -> bool:
+        rows = await service.runtime.pool.fetch(
+            "SELECT event_type, count(*) FROM inbox WHERE event_type = ANY($1) GROUP BY event_type", list(expected))
+        seen.update({row["event_type"]: row["count"] for row in rows})
+        return all(seen.get(t, 0) >= n for t, n in expected.items())
+    try:
+        await eventually(complete)
+    except AssertionError as error:
+        raise AssertionError(f"consumed {seen}, expected at least {expected}") from error
 
 
 async def file_commitment(system: Stack, service: RunningService, member, year: int = 2026, key: str | None = None):

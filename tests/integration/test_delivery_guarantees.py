@@ -147,7 +147,7 @@ async def test_a_relay_killed_between_publish_and_mark_leads_to_one_effect(syste
         await eventually(lambda: _all_marked(commitments))
         records = await system.read_topic(COMMITMENTS.name, at_least=2)
         assert len(records) == 2 and records[0].value == records[1].value
-        await asyncio.sleep(1.0)
+        await eventually(lambda: _at_least(consumed(projections, "CommitmentFiled", "duplicate"), 1))
         assert await figure(projections, system, member.cell_id, "commitments_filed", "2026") == 1
         assert await figure(projections, system, "lc", "commitments_filed", "2026") == 1
 

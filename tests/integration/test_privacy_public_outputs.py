@@ -62,6 +62,10 @@ async def test_public_outputs_carry_only_allow_listed_fields(system, small_direc
         honors = [honor_recorded(m, consent=m not in private, evidence=EVIDENCE) for m in members]
         for honor, member in zip(honors, members):
             await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
+        # Revoked once published, so that it is retracted (an honor revoked before any attempt is never sent).
+        async def first_published() -> bool:
+            return honors[0].honor_id in receiver.honors("honor.published")
+        await eventually(first_published, timeout=60)
         await publish_honor_event(system, revoked(honors[0], reason=REASON),
                                   small_directory.unit_path(members[0].cell_id))
 

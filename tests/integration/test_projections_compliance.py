@@ -10,7 +10,7 @@ from neuguong.directory.demo import build_demo_directory
 from schemas import MemberRegistered, OrgUnitRegistered, encode, wrap
 from schemas.commitments import CommitmentFiled, SessionHeld
 from schemas.honors import HonorRecorded, HonorRevoked, HonorSubject
-from tests.integration.flows import figure
+from tests.integration.flows import applied, figure
 from tests.integration.harness import eventually
 
 
@@ -44,8 +44,9 @@ async def projections(system, tree):
         await system.publish_many([event(m, tree.unit_path(m.cell_id)) for m in extra])
 
         async def loaded() -> bool:
-            return await service.runtime.pool.fetchval("SELECT count(*) FROM directory_members") == len(
-                tree.members) + len(extra)
+            return await service.runtime.pool.fetchrow(
+                "SELECT (SELECT count(*) FROM directory_units), (SELECT count(*) FROM directory_members)"
+            ) == (len(tree.units), len(tree.members) + len(extra))
         await eventually(loaded)
         yield service
 
@@ -86,8 +87,8 @@ async def test_compliance_lists_and_reports(system, tree, projections):
         *[event(CommitmentFiled(commitment_id=f"k{m.member_id}", member_id=m.member_id, cell_id=m.cell_id,
                                 year=2026), path_a2) for m in filers],
     ])
-    await eventually(lambda: figure(projections, system, "lc", "commitments_filed", "2026"), timeout=30)
-    await eventually(lambda: figure(projections, system, "lc", "honors_revoked", "2026"), timeout=30)
+    await applied(projections, {"SessionHeld": 3, "HonorRecorded": 3, "HonorRevoked": 1,
+                                "CommitmentFiled": len(filers)})
 
     missing = await get(projections, system, "/units/lc/compliance/missing-regular-sessions", month="2026-03")
     assert missing["total"] == 4
@@ -154,7 +155,8 @@ async def test_two_communes_merge_and_figures_keep_their_history(system, tree, p
                                     ["lc", "lc-x-moi", cell.unit_id]))
     await system.publish_many(reorganisation)
     await eventually(lambda: projections.runtime.pool.fetchval(
-        "SELECT count(*) = 2 FROM directory_units WHERE merged_into = 'lc-x-moi'"))
+        "SELECT count(*) FILTER (WHERE merged_into = 'lc-x-moi') = 2 AND count(*) FILTER (WHERE parent_id = 'lc-x-moi')"
+        " = $1 FROM directory_units", len(a_cells + b_cells)))
     await system.publish_many([filed(member_a, 2026, ["lc", "lc-x-moi", a_cells[0].unit_id])])
     await eventually(lambda: figure(projections, system, "lc-x-moi", "commitments_filed", "2026"))
 

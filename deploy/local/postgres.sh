@@ -120,7 +120,7 @@ init_cluster() {
 }
 
 start_server() {
-  local bin started=0
+  local bin started=0 t0=$SECONDS reply
   bin="$(pg_bindir)"
   if running; then
     say "already running (127.0.0.1:$NG_PG_PORT)"
@@ -129,14 +129,18 @@ start_server() {
       die "something else already answers on $NG_PG_HOST:$NG_PG_PORT; set NG_PG_PORT"
     fi
     echo "===== $(date -Is) postgres.sh start =====" >>"$PGLOG"
-    # fsync stays on; synchronous_commit at its default.
-    as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -W \
-      -o "-p $NG_PG_PORT -k $PGSOCK -c listen_addresses=$NG_PG_HOST -c max_connections=200 -c fsync=on -c shared_buffers=128MB" \
-      start >/dev/null || fail_start "pg_ctl start failed"
+    # fsync stays on; synchronous_commit at its default. pg_ctl waits (-w) for the server itself: it
+    # knows the postmaster it forked, while `pg_ctl status` cannot see one that has not yet written its
+    # pid file, which on a loaded machine took long enough to be mistaken for a crash.
+    if ! reply="$(as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -w -t "$NG_PG_START_TIMEOUT" \
+        -o "-p $NG_PG_PORT -k $PGSOCK -c listen_addresses=$NG_PG_HOST -c max_connections=200 -c fsync=on -c shared_buffers=128MB" \
+        start 2>&1)"; then
+      fail_start "did not start (pg_ctl: $(echo "$reply" | tail -n 1))"
+    fi
     started=1
     say "started (127.0.0.1:$NG_PG_PORT)"
   fi
-  local t0=$SECONDS deadline=$(( SECONDS + NG_PG_START_TIMEOUT ))
+  local deadline=$(( SECONDS + NG_PG_START_TIMEOUT ))
   until ready; do
     if ! running; then
       fail_start "server process exited during start"

@@ -1,6 +1,7 @@
 """HTTP commands and reads of channels: where publicity goes (secrets are stored, never returned)."""
 
 import hashlib
+from datetime import datetime
 from typing import Literal
 
 import asyncpg
@@ -35,12 +36,52 @@ class RegisterChannel(BaseModel):
     min_level: HonorLevel = "cell"
 
 
+class ChangeChannel(BaseModel):
+    """Command: change a channel; only the fields given change.
+
+    A new `secret` takes effect at once, and the one it replaces keeps signing beside it for
+    `previous_secret_valid_hours` (deliveries carry both signatures), so the receiver can switch at any
+    moment of that window. A channel switched off (`enabled: false`) gets no new publications and holds
+    its pending ones until it is switched on again; retractions still go out.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: InputText | None = None
+    url: HttpUrl | None = None
+    min_level: HonorLevel | None = None
+    enabled: bool | None = None
+    secret: SecretStr | None = Field(None, min_length=16, max_length=256, description="the new shared HMAC secret")
+    previous_secret_valid_hours: int | None = Field(None, ge=0, le=168,
+                                                    description="how long the replaced secret still signs (default 24)")
+
+
+CHANGEABLE = ("name", "url", "min_level", "enabled", "secret")
+DEFAULT_GRACE_HOURS = 24
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def channel_view(row: asyncpg.Record) -> dict:
     """A channel as reads show it: no secret."""
     return {"channel_id": row["channel_id"], "kind": row["kind"], "name": row["name"], "url": row["url"],
-            "unit_id": row["unit_id"], "min_level": row["min_level"], "created_by": row["created_by"],
-            "created_at": row["created_at"].isoformat(), "consecutive_failures": row["consecutive_failures"],
-            "paused_until": row["paused_until"].isoformat() if row["paused_until"] else None}
+            "unit_id": row["unit_id"], "min_level": row["min_level"], "enabled": row["enabled"],
+            "created_by": row["created_by"], "created_at": row["created_at"].isoformat(),
+            "updated_by": row["updated_by"], "updated_at": _iso(row["updated_at"]),
+            "previous_secret_valid_until": _iso(row["previous_secret_expires_at"]),
+            "consecutive_failures": row["consecutive_failures"], "paused_until": _iso(row["paused_until"])}
+
+
+def _require_https_in_production(request: Request, url: HttpUrl) -> None:
+    if request.app.state.runtime.settings.environment == "production" and url.scheme != "https":
+        raise CommandRejected("url", "must be https in production (the body names people)")
+
+
+def _secret_fingerprint(secret: SecretStr | None) -> str | None:
+    """What idempotency compares of a secret: its hash, never the secret."""
+    return hashlib.sha256(secret.get_secret_value().encode()).hexdigest() if secret else None
 
 
 @router.post("/channels", status_code=201)
@@ -48,9 +89,7 @@ async def register_channel(command: RegisterChannel, request: Request, principal
                            key: IdempotencyKey) -> JSONResponse:
     """Register a channel in the caller's subtree (publishers and operators)."""
     principal.require_role(*MANAGERS)
-    production = request.app.state.runtime.settings.environment == "production"
-    if production and command.url.scheme != "https":
-        raise CommandRejected("url", "must be https in production (the body names people)")
+    _require_https_in_production(request, command.url)
 
     async def work(conn: asyncpg.Connection, _: outbox.EventMeta) -> Answer:
         path = await directory.unit_path(conn, command.unit_id)
@@ -66,8 +105,39 @@ async def register_channel(command: RegisterChannel, request: Request, principal
         return Answer(201, channel_view(row))
 
     fingerprint = {**command.model_dump(mode="json", exclude={"secret"}),
-                   "secret_sha256": hashlib.sha256(command.secret.get_secret_value().encode()).hexdigest()}
+                   "secret_sha256": _secret_fingerprint(command.secret)}
     return await run_command(request, principal, key, "RegisterChannel", fingerprint, work)
+
+
+@router.patch("/channels/{channel_id}")
+async def change_channel(channel_id: str, command: ChangeChannel, request: Request, principal: CurrentPrincipal,
+                         key: IdempotencyKey) -> JSONResponse:
+    """Rename, move, switch off or on, or rotate the secret of a channel in the caller's subtree."""
+    principal.require_role(*MANAGERS)
+    given = {name for name in command.model_fields_set if getattr(command, name) is not None}
+    if not given & set(CHANGEABLE):
+        raise CommandRejected("body", f"changes nothing: give at least one of {', '.join(CHANGEABLE)}")
+    if command.previous_secret_valid_hours is not None and command.secret is None:
+        raise CommandRejected("previous_secret_valid_hours", "only applies together with a new secret")
+    if command.url is not None:
+        _require_https_in_production(request, command.url)
+
+    async def work(conn: asyncpg.Connection, _: outbox.EventMeta) -> Answer:
+        channel = await store.select_channel(conn, channel_id)
+        if channel is None:
+            raise NotFound("channel_id", f"no channel {channel_id}")
+        principal.require_subtree(list(channel["unit_path"]))
+        grace = command.previous_secret_valid_hours
+        row = await store.change_channel(conn, channel_id, {
+            **command.model_dump(include=given - {"secret", "url", "previous_secret_valid_hours"}),
+            "url": str(command.url) if command.url else None,
+            "secret": command.secret.get_secret_value() if command.secret else None,
+            "grace_hours": DEFAULT_GRACE_HOURS if grace is None else grace}, principal.sub)
+        return Answer(200, channel_view(row))
+
+    fingerprint = {"channel_id": channel_id, **command.model_dump(mode="json", exclude={"secret"}),
+                   "secret_sha256": _secret_fingerprint(command.secret)}
+    return await run_command(request, principal, key, "ChangeChannel", fingerprint, work)
 
 
 @router.get("/channels")

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -17,11 +18,11 @@ def encode_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-async def attempt(client: httpx.AsyncClient, url: str, secret: str, delivery_id: str, kind: str,
+async def attempt(client: httpx.AsyncClient, url: str, secrets: Sequence[str], delivery_id: str, kind: str,
                   body: dict[str, Any], timeout: float) -> Outcome:
-    """POST the signed body once; never raises for what the receiver or the network does."""
+    """POST the body, signed with each of `secrets`, once; never raises for what the receiver or the network does."""
     raw = encode_body(body)
-    headers = {**signed_headers(secret, delivery_id, raw), "Content-Type": "application/json; charset=utf-8",
+    headers = {**signed_headers(secrets, delivery_id, raw), "Content-Type": "application/json; charset=utf-8",
                "User-Agent": USER_AGENT, "X-NeuGuong-Delivery-Kind": kind}
     try:
         async with asyncio.timeout(timeout):  # the whole exchange, however slowly the answer trickles

@@ -6,11 +6,16 @@ Headers of every delivery:
     X-NeuGuong-Signature:   "v1=" + hex HMAC-SHA256(secret, timestamp + "." + raw body bytes)
 A receiver recomputes the HMAC over the raw body, compares in constant time and refuses a timestamp
 older than its tolerance (replays).
+
+While a channel's secret is being rotated, the header carries one signature per valid secret, newest
+first and comma-separated ("v1=<new>,v1=<old>"), so the receiver may switch to the new secret at any
+moment of the grace period; it accepts the request when any of them matches its secret.
 """
 
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-NeuGuong-Signature"
 TIMESTAMP_HEADER = "X-NeuGuong-Timestamp"
@@ -23,16 +28,18 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"{SCHEME}={mac.hexdigest()}"
 
 
-def signed_headers(secret: str, delivery_id: str, body: bytes, now: float | None = None) -> dict[str, str]:
-    """Every header a delivery request carries besides its content type."""
+def signed_headers(secrets: Sequence[str], delivery_id: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """Every header a delivery request carries besides its content type, signed with each secret in turn."""
+    if isinstance(secrets, str) or not secrets:
+        raise ValueError("secrets: a non-empty list of secrets, newest first")
     timestamp = int(now if now is not None else time.time())
     return {"Idempotency-Key": delivery_id, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(secret, timestamp, body)}
+            SIGNATURE_HEADER: ",".join(sign(secret, timestamp, body) for secret in secrets)}
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes, tolerance_seconds: int = 300,
            now: float | None = None) -> bool:
-    """What a receiver checks: the signature matches and the timestamp is fresh."""
+    """What a receiver checks: one of the signatures matches its secret and the timestamp is fresh."""
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
         timestamp = int(lowered[TIMESTAMP_HEADER.lower()])
@@ -41,4 +48,7 @@ def verify(secret: str, headers: dict[str, str], body: bytes, tolerance_seconds:
         return False
     if abs((now if now is not None else time.time()) - timestamp) > tolerance_seconds:
         return False
-    return hmac.compare_digest(given, sign(secret, timestamp, body))
+    expected = sign(secret, timestamp, body)
+    # Every candidate is compared, so the time taken does not tell which one matched.
+    matches = [hmac.compare_digest(candidate.strip(), expected) for candidate in given.split(",")]
+    return any(matches)

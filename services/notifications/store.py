@@ -7,14 +7,25 @@ import asyncpg
 
 from neuguong.runtime import locks
 
-CHANNEL_COLUMNS = "channel_id, kind, name, url, unit_id, min_level, created_by, created_at, consecutive_failures, paused_until"
+CHANNEL_COLUMNS = ("channel_id, kind, name, url, unit_id, min_level, enabled, created_by, created_at, updated_by, "
+                   "updated_at, previous_secret_expires_at, consecutive_failures, paused_until")
 INSERT_CHANNEL = f"""
 INSERT INTO channels (channel_id, kind, name, url, secret, unit_id, unit_path, min_level, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id) DO NOTHING RETURNING {CHANNEL_COLUMNS}
 """
-SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE channel_id = $1"
+SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS}, unit_path FROM channels WHERE channel_id = $1"
+# A new secret moves the current one to previous_secret (the right-hand sides read the row as it was).
+CHANGE_CHANNEL = f"""
+UPDATE channels SET name = coalesce($2, name), url = coalesce($3, url), min_level = coalesce($4, min_level),
+       enabled = coalesce($5, enabled),
+       previous_secret = CASE WHEN $6::text IS NULL THEN previous_secret ELSE secret END,
+       previous_secret_expires_at = CASE WHEN $6::text IS NULL THEN previous_secret_expires_at
+                                         ELSE now() + make_interval(hours => $7) END,
+       secret = coalesce($6, secret), updated_by = $8, updated_at = now()
+WHERE channel_id = $1 RETURNING {CHANNEL_COLUMNS}
+"""
 SELECT_CHANNELS_UNDER = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE $1 = ANY(unit_path) ORDER BY channel_id"
-SELECT_CHANNELS_ON_PATH = "SELECT channel_id, unit_id, min_level FROM channels WHERE unit_id = ANY($1::text[])"
+SELECT_CHANNELS_ON_PATH = "SELECT channel_id, unit_id, min_level FROM channels WHERE unit_id = ANY($1::text[]) AND enabled"
 SELECT_BREAKERS = "SELECT channel_id, consecutive_failures, paused_until FROM channels"
 CHANNEL_SUCCEEDED = "UPDATE channels SET consecutive_failures = 0, paused_until = NULL WHERE channel_id = $1"
 CHANNEL_FAILED = """
@@ -66,6 +77,8 @@ SELECT channel_id FROM deliveries WHERE honor_id = $1 AND kind = 'publish' AND t
 """
 # A retraction waits while its channel's publication of the same honor is unsettled, so a receiver never
 # sees the retraction first. The lease (next_attempt_at pushed ahead) hides a claimed row from other replicas.
+# A switched-off channel holds its publications, but still gets retractions (a revoked honor must come down)
+# and gives up held publications of revoked honors (the worker cancels them, which releases the retraction).
 CLAIM_DUE = """
 UPDATE deliveries d SET attempts = d.attempts + 1, total_attempts = d.total_attempts + 1,
        next_attempt_at = now() + make_interval(secs => $2)
@@ -74,6 +87,8 @@ WHERE d.delivery_id IN (
     SELECT q.delivery_id FROM deliveries q JOIN channels qc ON qc.channel_id = q.channel_id
     WHERE q.state = 'pending' AND q.next_attempt_at <= now() AND q.channel_id <> ALL($3::text[])
       AND (qc.paused_until IS NULL OR qc.paused_until <= now())
+      AND (qc.enabled OR q.kind = 'retract' OR EXISTS (
+          SELECT 1 FROM public_honors r WHERE r.honor_id = q.honor_id AND r.revoked_at IS NOT NULL))
       AND (q.kind = 'publish' OR NOT EXISTS (
           SELECT 1 FROM deliveries p WHERE p.channel_id = q.channel_id AND p.honor_id = q.honor_id
             AND p.kind = 'publish' AND p.state = 'pending'))
@@ -81,7 +96,9 @@ WHERE d.delivery_id IN (
     FOR UPDATE OF q SKIP LOCKED)
   AND c.channel_id = d.channel_id AND h.honor_id = d.honor_id
 RETURNING d.delivery_id, d.next_attempt_at AS lease, d.channel_id, d.honor_id, d.kind, d.attempts, d.created_at, d.correlation_id,
-          d.causation_id, c.kind AS channel_kind, c.url, c.secret, c.consecutive_failures, h.revoked_at,
+          d.causation_id, c.kind AS channel_kind, c.url, c.secret,
+          CASE WHEN c.previous_secret_expires_at > now() THEN c.previous_secret END AS previous_secret,
+          c.consecutive_failures, h.revoked_at,
           h.unit_path, h.level, h.period
 """
 # Compare-and-set on the lease: a row whose lease ran out may have been claimed by another replica.
@@ -135,8 +152,17 @@ async def insert_channel(conn: asyncpg.Connection, row: dict) -> asyncpg.Record 
 
 
 async def select_channel(conn: asyncpg.Connection, channel_id: str) -> asyncpg.Record | None:
-    """One channel, without its secret."""
+    """One channel and its unit path, without its secrets."""
     return await conn.fetchrow(SELECT_CHANNEL, channel_id)
+
+
+async def change_channel(conn: asyncpg.Connection, channel_id: str, change: dict, changed_by: str) -> asyncpg.Record:
+    """Apply the given fields (None: unchanged); a new secret keeps the old one valid for `grace_hours`."""
+    row = await conn.fetchrow(CHANGE_CHANNEL, channel_id, change.get("name"), change.get("url"),
+                              change.get("min_level"), change.get("enabled"), change.get("secret"),
+                              change.get("grace_hours", 0), changed_by)
+    await conn.execute(NOTIFY_WORKERS)  # switched back on, say: its held deliveries are due now
+    return row
 
 
 async def select_channels_under(conn: asyncpg.Connection, unit_id: str) -> list[asyncpg.Record]:

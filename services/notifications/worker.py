@@ -116,7 +116,8 @@ class DeliveryWorker:
                 body = publication_body(delivery_id, await store.select_public_honor(conn, row["honor_id"]))
         else:
             body = retraction_body(delivery_id, row["honor_id"], row["revoked_at"])
-        outcome = await sender.attempt(self.client, row["url"], row["secret"], delivery_id, kind, body,
+        secrets = [row["secret"]] + ([row["previous_secret"]] if row["previous_secret"] else [])
+        outcome = await sender.attempt(self.client, row["url"], secrets, delivery_id, kind, body,
                                        self.settings.request_timeout_seconds)
         meta = outbox.EventMeta(producer=self.producer, actor=f"{self.producer}:delivery-worker",
                                 correlation_id=row["correlation_id"], causation_id=row["causation_id"])

@@ -1,20 +1,28 @@
-"""Channels over HTTP (who may register them, secrets never read back) and revocations before any attempt."""
+"""Channels over HTTP (who may register and change them, secrets never read back), secret rotation, switching
+a channel off and on, and revocations before any attempt."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from neuguong.deliveries import list_deliveries
+from neuguong.deliveries import list_deliveries, retry_deliveries
 from services.notifications.app import definition
 from services.notifications.settings import DeliverySettings
 from tests.integration.flows import directory_loaded
 from tests.integration.harness import eventually
 from tests.integration.publicity import (
+    FAST,
     SECRET,
     Receiver,
+    always_ok,
     honor_recorded,
     publish_honor_event,
     register_channel,
     revoked,
 )
+
+NEW_SECRET = "bí-mật-mới-của-kênh-2026-abcdef"
+NEWER_SECRET = "bí-mật-mới-hơn-của-kênh-2027-xyz"
 
 
 @pytest.fixture
@@ -79,3 +87,183 @@ async def test_an_honor_revoked_before_any_attempt_is_cancelled_without_a_retrac
     (gone,) = await eventually(cancelled)
     assert gone["delivery_id"] == pending["delivery_id"] and gone["total_attempts"] == 0
     assert [d["kind"] for d in await list_deliveries(settings)] == ["publish"]  # no retraction queued
+
+
+async def patch(system, service, channel_id, change, token=None, key=None):
+    headers = {**(token if token is not None else system.token("bien-tap", "publisher", "lc")),
+               "Idempotency-Key": key or f"change-{channel_id}-{datetime.now(UTC).timestamp()}"}
+    return await service.client.patch(f"/channels/{channel_id}", json=change, headers=headers)
+
+
+async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, small_directory, idle_service):
+    communes = [u.unit_id for u in small_directory.units if u.level == "grassroots"]
+    publisher = system.token("bt", "publisher", communes[0])
+    created = await idle_service.client.post("/channels", json=body(unit_id=communes[0]),
+                                             headers={**publisher, "Idempotency-Key": "k-register"})
+    assert created.status_code == 201, created.text
+    original = created.json()
+
+    refused = {
+        "no token": (await patch(system, idle_service, "kenh-1", {"name": "X"}, {}), 401, None),
+        "a member": (await patch(system, idle_service, "kenh-1", {"name": "X"},
+                                 system.token("m", "member", communes[0])), 403, None),
+        "another commune": (await patch(system, idle_service, "kenh-1", {"name": "X"},
+                                        system.token("bt2", "publisher", communes[1])), 403, None),
+        "unknown channel": (await patch(system, idle_service, "khong-co", {"name": "X"}, publisher), 404,
+                            "channel_id"),
+        "nothing to change": (await patch(system, idle_service, "kenh-1", {"enabled": None}, publisher), 422, "body"),
+        "a window without a secret": (await patch(system, idle_service, "kenh-1",
+                                                  {"name": "X", "previous_secret_valid_hours": 2}, publisher), 422,
+                                      "previous_secret_valid_hours"),
+        "a short secret": (await patch(system, idle_service, "kenh-1", {"secret": "ngan"}, publisher), 422, "secret"),
+        "a week and a day": (await patch(system, idle_service, "kenh-1", {"secret": NEW_SECRET,
+                                                                          "previous_secret_valid_hours": 169},
+                                         publisher), 422, "previous_secret_valid_hours"),
+        "an unknown level": (await patch(system, idle_service, "kenh-1", {"min_level": "xa"}, publisher), 422,
+                             "min_level"),
+        "an unknown field": (await patch(system, idle_service, "kenh-1", {"unit_id": communes[1]}, publisher), 422,
+                             "unit_id"),
+    }
+    for case, (reply, status, field) in refused.items():
+        assert reply.status_code == status, (case, reply.text)
+        if field:
+            assert reply.json()["errors"][0]["field"] == field, (case, reply.json())
+    listed = await idle_service.client.get("/channels", headers=publisher)
+    assert listed.json()["channels"] == [original]  # nothing written by any of them
+    assert original["enabled"] is True and original["updated_at"] is None
+
+    renamed = await patch(system, idle_service, "kenh-1", {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
+                          publisher, key="k-rename")
+    assert renamed.status_code == 200, renamed.text
+    view = renamed.json()
+    assert (view["name"], view["min_level"], view["url"], view["updated_by"]) == (
+        "Fanpage Đoàn xã", "grassroots", original["url"], "bt")
+    again = await patch(system, idle_service, "kenh-1", {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
+                        publisher, key="k-rename")
+    assert again.json() == view and again.headers["Idempotent-Replayed"] == "true"
+
+    rotated = await patch(system, idle_service, "kenh-1", {"secret": NEW_SECRET}, publisher)
+    assert rotated.status_code == 200 and NEW_SECRET not in rotated.text and SECRET not in rotated.text
+    window = datetime.fromisoformat(rotated.json()["previous_secret_valid_until"]) - datetime.now(UTC)
+    assert timedelta(hours=23, minutes=59) < window <= timedelta(hours=24)  # the default window
+    assert rotated.json()["name"] == "Fanpage Đoàn xã"  # what was not given stays
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(system, small_directory):
+    receiver = await Receiver().start()
+    try:
+        async with system.service("notifications", definition=definition(FAST)) as service:
+            await system.import_directory(small_directory)
+            await directory_loaded(service, small_directory)
+            await register_channel(system, service, "portal", receiver)
+            settings = system.settings("notifications")
+            members = small_directory.members
+
+            async def publish(member):
+                honor = honor_recorded(member)
+                await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
+                return honor.honor_id
+
+            async def accepted(honor_id):
+                async def arrived() -> bool:
+                    return honor_id in receiver.honors("honor.published")
+                await eventually(arrived)
+
+            rotated = await patch(system, service, "portal", {"secret": NEW_SECRET, "previous_secret_valid_hours": 1})
+            assert rotated.status_code == 200, rotated.text
+            await accepted(await publish(members[0]))  # the portal still checks the old secret
+            receiver.secret = NEW_SECRET
+            await accepted(await publish(members[1]))  # it switched: the new one is there too
+            assert receiver.bad_signatures == 0
+
+            ended = await patch(system, service, "portal", {"secret": NEWER_SECRET, "previous_secret_valid_hours": 0})
+            assert ended.status_code == 200, ended.text
+            refused = await publish(members[2])  # signed with the newest secret only; the portal has not switched
+
+            async def dead():
+                return [d for d in await list_deliveries(settings, state="dead") if d["honor_id"] == refused]
+            (delivery,) = await eventually(dead)
+            assert delivery["last_status"] == 401 and receiver.bad_signatures == 1
+            receiver.secret = NEWER_SECRET
+            assert await retry_deliveries(settings, channel_id="portal") == [delivery["delivery_id"]]
+            await accepted(refused)
+            assert receiver.bad_signatures == 1
+    finally:
+        await receiver.stop()
+
+
+async def test_a_channel_switched_off_holds_its_publications_and_still_takes_revoked_honors_down(
+        system, small_directory):
+    receiver = await Receiver().start()
+    members = small_directory.members
+    settings = system.settings("notifications")
+    shown, failing, held, while_off = (honor_recorded(m) for m in members[:4])
+
+    def path(honor):
+        return small_directory.unit_path(honor.recording_unit_id)
+
+    async def deliveries_of(honor):
+        return [d for d in await list_deliveries(settings) if d["honor_id"] == honor.honor_id]
+
+    try:
+        async with system.service("notifications", definition=definition(FAST)) as service:
+            await system.import_directory(small_directory)
+            await directory_loaded(service, small_directory)
+            await register_channel(system, service, "portal", receiver)
+            await publish_honor_event(system, shown, path(shown))
+            await eventually(lambda: _has(receiver, "honor.published", shown))
+            receiver.script = busy  # the next publication fails and is due again only after a while
+            await publish_honor_event(system, failing, path(failing))
+
+            async def tried():
+                return [d for d in await deliveries_of(failing) if d["total_attempts"] >= 1]
+            await eventually(tried)
+
+        # No delivery worker now: a publication is queued, then the channel is switched off.
+        async with system.service("notifications",
+                                  definition=definition(DeliverySettings(worker_enabled=False))) as service:
+            await publish_honor_event(system, held, path(held))
+            await eventually(lambda: _queued(settings, held))
+            off = await patch(system, service, "portal", {"enabled": False})
+            assert off.status_code == 200 and off.json()["enabled"] is False
+            await publish_honor_event(system, while_off, path(while_off))
+            await publish_honor_event(system, revoked(shown), path(shown))
+            await publish_honor_event(system, revoked(failing), path(failing))
+            await eventually(lambda: _count(service, "SELECT count(*) FROM deliveries WHERE kind = 'retract'", 2))
+            assert await service.runtime.pool.fetchval(
+                "SELECT count(*) FROM public_honors WHERE honor_id = $1", while_off.honor_id) == 1
+            assert await deliveries_of(while_off) == []  # nothing queued for a channel that is off
+
+        receiver.script = always_ok
+        async with system.service("notifications", definition=definition(FAST)) as service:
+            # Both revoked honors come down although the channel is off; the one shown is retracted, the
+            # one that never got through has its publication cancelled and the retraction follows it.
+            await eventually(lambda: _has(receiver, "honor.retracted", shown, failing))
+            assert failing.honor_id not in receiver.honors("honor.published")
+            assert [d["state"] for d in await deliveries_of(failing) if d["kind"] == "publish"] == ["cancelled"]
+            (waiting,) = await deliveries_of(held)
+            assert waiting["state"] == "pending" and waiting["total_attempts"] == 0  # held while off
+            assert held.honor_id not in receiver.honors("honor.published")
+
+            on = await patch(system, service, "portal", {"enabled": True})
+            assert on.status_code == 200 and on.json()["enabled"] is True
+            await eventually(lambda: _has(receiver, "honor.published", held))
+            assert await deliveries_of(while_off) == []  # switching on does not backfill what came while off
+    finally:
+        await receiver.stop()
+
+
+def busy(_: int) -> tuple[int, dict[str, str], float]:
+    return 503, {"Retry-After": "5"}, 0.0
+
+
+async def _has(receiver, kind, *honors) -> bool:
+    return {h.honor_id for h in honors} <= set(receiver.honors(kind))
+
+
+async def _queued(settings, honor) -> bool:
+    return any(d["honor_id"] == honor.honor_id for d in await list_deliveries(settings, state="pending"))
+
+
+async def _count(service, sql, expected) -> bool:
+    return await service.runtime.pool.fetchval(sql) == expected

@@ -78,7 +78,7 @@ def test_if_none_match():
 
 def test_a_signature_covers_timestamp_and_body():
     body = '{"tên":"Giàng Thị Mỷ"}'.encode()
-    headers = signed_headers("s3cret-s3cret-s3cret", "d-1", body, now=1_700_000_000)
+    headers = signed_headers(["s3cret-s3cret-s3cret"], "d-1", body, now=1_700_000_000)
     assert headers["Idempotency-Key"] == "d-1"
     assert headers["X-NeuGuong-Signature"] == sign("s3cret-s3cret-s3cret", 1_700_000_000, body)
     assert verify("s3cret-s3cret-s3cret", headers, body, now=1_700_000_100)
@@ -86,3 +86,15 @@ def test_a_signature_covers_timestamp_and_body():
     assert not verify("s3cret-s3cret-s3cret", headers, body + b" ", now=1_700_000_100)
     assert not verify("s3cret-s3cret-s3cret", headers, body, now=1_700_001_000)  # replayed too late
     assert not verify("s3cret-s3cret-s3cret", {}, body)
+
+
+def test_during_a_rotation_either_secret_verifies():
+    body = '{"tên":"Giàng Thị Mỷ"}'.encode()
+    headers = signed_headers(["moi-moi-moi-moi-moi", "cu-cu-cu-cu-cu-cu"], "d-1", body, now=1_700_000_000)
+    assert headers["X-NeuGuong-Signature"] == ",".join(
+        [sign("moi-moi-moi-moi-moi", 1_700_000_000, body), sign("cu-cu-cu-cu-cu-cu", 1_700_000_000, body)])
+    assert verify("moi-moi-moi-moi-moi", headers, body, now=1_700_000_001)
+    assert verify("cu-cu-cu-cu-cu-cu", headers, body, now=1_700_000_001)
+    assert not verify("khac-khac-khac-khac", headers, body, now=1_700_000_001)
+    with pytest.raises(ValueError, match="secrets"):
+        signed_headers("moi-moi-moi-moi-moi", "d-1", body)  # one string is not a list of secrets

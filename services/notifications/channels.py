@@ -1,7 +1,7 @@
 """HTTP commands and reads of channels: where publicity goes (secrets are stored, never returned)."""
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import asyncpg
@@ -64,13 +64,17 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _future(value: datetime | None) -> datetime | None:
+    return value if value and value > datetime.now(UTC) else None
+
+
 def channel_view(row: asyncpg.Record) -> dict:
     """A channel as reads show it: no secret."""
     return {"channel_id": row["channel_id"], "kind": row["kind"], "name": row["name"], "url": row["url"],
             "unit_id": row["unit_id"], "min_level": row["min_level"], "enabled": row["enabled"],
             "created_by": row["created_by"], "created_at": row["created_at"].isoformat(),
             "updated_by": row["updated_by"], "updated_at": _iso(row["updated_at"]),
-            "previous_secret_valid_until": _iso(row["previous_secret_expires_at"]),
+            "previous_secret_valid_until": _iso(_future(row["previous_secret_expires_at"])),
             "consecutive_failures": row["consecutive_failures"], "paused_until": _iso(row["paused_until"])}
 
 
@@ -123,7 +127,7 @@ async def change_channel(channel_id: str, command: ChangeChannel, request: Reque
         _require_https_in_production(request, command.url)
 
     async def work(conn: asyncpg.Connection, _: outbox.EventMeta) -> Answer:
-        channel = await store.select_channel(conn, channel_id)
+        channel = await store.lock_channel(conn, channel_id)
         if channel is None:
             raise NotFound("channel_id", f"no channel {channel_id}")
         principal.require_subtree(list(channel["unit_path"]))

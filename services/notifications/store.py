@@ -14,15 +14,24 @@ INSERT INTO channels (channel_id, kind, name, url, secret, unit_id, unit_path, m
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id) DO NOTHING RETURNING {CHANNEL_COLUMNS}
 """
 SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS}, unit_path FROM channels WHERE channel_id = $1"
-# A new secret moves the current one to previous_secret (the right-hand sides read the row as it was).
+SELECT_CHANNEL_FOR_CHANGE = "SELECT unit_path FROM channels WHERE channel_id = $1 FOR UPDATE"
+# A new secret moves the current one to previous_secret for $7 hours (the right-hand sides read the row as
+# it was); none is kept for a zero window. Sending the current secret again changes nothing, so a repeated
+# request does not cut the window short. A second rotation inside a window ends the first one.
 CHANGE_CHANNEL = f"""
 UPDATE channels SET name = coalesce($2, name), url = coalesce($3, url), min_level = coalesce($4, min_level),
        enabled = coalesce($5, enabled),
-       previous_secret = CASE WHEN $6::text IS NULL THEN previous_secret ELSE secret END,
-       previous_secret_expires_at = CASE WHEN $6::text IS NULL THEN previous_secret_expires_at
-                                         ELSE now() + make_interval(hours => $7) END,
+       previous_secret = CASE WHEN $6::text IS NULL OR $6 = secret THEN previous_secret
+                              WHEN $7 > 0 THEN secret END,
+       previous_secret_expires_at = CASE WHEN $6::text IS NULL OR $6 = secret THEN previous_secret_expires_at
+                                         WHEN $7 > 0 THEN now() + make_interval(hours => $7) END,
        secret = coalesce($6, secret), updated_by = $8, updated_at = now()
 WHERE channel_id = $1 RETURNING {CHANNEL_COLUMNS}
+"""
+# A replaced secret is kept no longer than its window.
+FORGET_EXPIRED_SECRETS = """
+UPDATE channels SET previous_secret = NULL, previous_secret_expires_at = NULL
+WHERE previous_secret_expires_at <= now()
 """
 SELECT_CHANNELS_UNDER = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE $1 = ANY(unit_path) ORDER BY channel_id"
 SELECT_CHANNELS_ON_PATH = "SELECT channel_id, unit_id, min_level FROM channels WHERE unit_id = ANY($1::text[]) AND enabled"
@@ -96,15 +105,18 @@ WHERE d.delivery_id IN (
     FOR UPDATE OF q SKIP LOCKED)
   AND c.channel_id = d.channel_id AND h.honor_id = d.honor_id
 RETURNING d.delivery_id, d.next_attempt_at AS lease, d.channel_id, d.honor_id, d.kind, d.attempts, d.created_at, d.correlation_id,
-          d.causation_id, c.kind AS channel_kind, c.url, c.secret,
-          CASE WHEN c.previous_secret_expires_at > now() THEN c.previous_secret END AS previous_secret,
-          c.consecutive_failures, h.revoked_at,
+          d.causation_id, c.kind AS channel_kind, c.consecutive_failures, h.revoked_at,
           h.unit_path, h.level, h.period
 """
-# Compare-and-set on the lease: a row whose lease ran out may have been claimed by another replica.
-RENEW_LEASE = """
-UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $3)
-WHERE delivery_id = $1 AND next_attempt_at = $2 AND state = 'pending' RETURNING delivery_id
+# Compare-and-set on the lease: a row whose lease ran out may have been claimed by another replica. It
+# returns the channel as it is now: a batch is claimed at once and sent one by one, and a channel switched
+# off, moved or given a new secret meanwhile must be honoured from the next attempt on.
+VALID_PREVIOUS_SECRET = "CASE WHEN c.previous_secret_expires_at > now() THEN c.previous_secret END"
+RENEW_LEASE = f"""
+UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $3)
+FROM channels c
+WHERE d.delivery_id = $1 AND d.next_attempt_at = $2 AND d.state = 'pending' AND c.channel_id = d.channel_id
+RETURNING c.enabled, c.url, c.secret, {VALID_PREVIOUS_SECRET} AS previous_secret
 """
 RELEASE_UNTRIED = """
 UPDATE deliveries SET attempts = attempts - 1, total_attempts = total_attempts - 1, next_attempt_at = $2
@@ -154,6 +166,16 @@ async def insert_channel(conn: asyncpg.Connection, row: dict) -> asyncpg.Record 
 async def select_channel(conn: asyncpg.Connection, channel_id: str) -> asyncpg.Record | None:
     """One channel and its unit path, without its secrets."""
     return await conn.fetchrow(SELECT_CHANNEL, channel_id)
+
+
+async def lock_channel(conn: asyncpg.Connection, channel_id: str) -> asyncpg.Record | None:
+    """The channel's unit path, its row locked until the transaction ends; None when there is none."""
+    return await conn.fetchrow(SELECT_CHANNEL_FOR_CHANGE, channel_id)
+
+
+async def forget_expired_secrets(conn: asyncpg.Connection) -> None:
+    """Drop replaced secrets whose window has ended."""
+    await conn.execute(FORGET_EXPIRED_SECRETS)
 
 
 async def change_channel(conn: asyncpg.Connection, channel_id: str, change: dict, changed_by: str) -> asyncpg.Record:
@@ -282,9 +304,11 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, 
     return await conn.fetch(CLAIM_DUE, limit, lease_seconds, busy)
 
 
-async def renew_lease(conn: asyncpg.Connection, delivery_id: UUID, lease: datetime, seconds: float) -> bool:
-    """Extend a claimed delivery's lease right before its attempt; False when it is no longer ours."""
-    return await conn.fetchval(RENEW_LEASE, delivery_id, lease, seconds) is not None
+async def renew_lease(conn: asyncpg.Connection, delivery_id: UUID, lease: datetime,
+                      seconds: float) -> asyncpg.Record | None:
+    """Extend a claimed delivery's lease right before its attempt, returning its channel's current `enabled`,
+    `url`, `secret` and still valid `previous_secret`; None when the delivery is no longer ours."""
+    return await conn.fetchrow(RENEW_LEASE, delivery_id, lease, seconds)
 
 
 async def release_untried(conn: asyncpg.Connection, ids: list[UUID], when: datetime) -> None:

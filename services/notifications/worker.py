@@ -103,8 +103,13 @@ class DeliveryWorker:
         """Attempt one claimed delivery and record the result; until when its channel is paused, if it is."""
         delivery_id, kind = str(row["delivery_id"]), row["kind"]
         async with self.pool.acquire() as conn:
-            if not await store.renew_lease(conn, row["delivery_id"], row["lease"], self.settings.lease_seconds):
+            channel = await store.renew_lease(conn, row["delivery_id"], row["lease"], self.settings.lease_seconds)
+            if channel is None:
                 return None  # its lease ran out while earlier deliveries of the channel were sent
+            if kind == "publish" and row["revoked_at"] is None and not channel["enabled"]:
+                # Switched off since the batch was claimed: held, as if never claimed.
+                await store.release_untried(conn, [row["delivery_id"]], datetime.now(UTC))
+                return None
         if kind == "publish" and row["revoked_at"] is not None:
             # Revoked while this publication was retrying: stop it, which releases the retraction.
             async with self.pool.acquire() as conn:
@@ -116,8 +121,8 @@ class DeliveryWorker:
                 body = publication_body(delivery_id, await store.select_public_honor(conn, row["honor_id"]))
         else:
             body = retraction_body(delivery_id, row["honor_id"], row["revoked_at"])
-        secrets = [row["secret"]] + ([row["previous_secret"]] if row["previous_secret"] else [])
-        outcome = await sender.attempt(self.client, row["url"], secrets, delivery_id, kind, body,
+        secrets = [channel["secret"]] + ([channel["previous_secret"]] if channel["previous_secret"] else [])
+        outcome = await sender.attempt(self.client, channel["url"], secrets, delivery_id, kind, body,
                                        self.settings.request_timeout_seconds)
         meta = outbox.EventMeta(producer=self.producer, actor=f"{self.producer}:delivery-worker",
                                 correlation_id=row["correlation_id"], causation_id=row["causation_id"])
@@ -128,6 +133,7 @@ class DeliveryWorker:
         """Refresh the backlog and every channel's breaker gauge."""
         now = datetime.now(UTC)
         async with self.pool.acquire() as conn:
+            await store.forget_expired_secrets(conn)
             self.metrics.backlog.set(await store.count_backlog(conn))
             for channel in await store.select_breakers(conn):
                 self.metrics.breaker_is(channel["channel_id"], logic.breaker_state(

@@ -3,11 +3,16 @@ a channel off and on, and revocations before any attempt."""
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from neuguong.deliveries import list_deliveries, retry_deliveries
+from services.notifications import store
 from services.notifications.app import definition
+from services.notifications.metrics import DeliveryMetrics
 from services.notifications.settings import DeliverySettings
+from services.notifications.worker import DeliveryWorker
 from tests.integration.flows import directory_loaded
 from tests.integration.harness import eventually
 from tests.integration.publicity import (
@@ -147,6 +152,54 @@ async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, sma
     window = datetime.fromisoformat(rotated.json()["previous_secret_valid_until"]) - datetime.now(UTC)
     assert timedelta(hours=23, minutes=59) < window <= timedelta(hours=24)  # the default window
     assert rotated.json()["name"] == "Fanpage Đoàn xã"  # what was not given stays
+    repeated = await patch(system, idle_service, "kenh-1", {"secret": NEW_SECRET}, publisher)  # a retry, new key
+    assert repeated.json()["previous_secret_valid_until"] == rotated.json()["previous_secret_valid_until"]
+    async with idle_service.runtime.pool.acquire() as conn:
+        kept = await conn.fetchrow("SELECT secret, previous_secret FROM channels WHERE channel_id = 'kenh-1'")
+    assert tuple(kept) == (NEW_SECRET, SECRET)  # the window still holds the secret before the rotation
+    leaked = await patch(system, idle_service, "kenh-1", {"secret": NEWER_SECRET, "previous_secret_valid_hours": 0},
+                         publisher)
+    assert leaked.json()["previous_secret_valid_until"] is None
+    async with idle_service.runtime.pool.acquire() as conn:
+        kept = await conn.fetchrow("SELECT secret, previous_secret FROM channels WHERE channel_id = 'kenh-1'")
+    assert tuple(kept) == (NEWER_SECRET, None)  # replaced at once, nothing kept
+
+
+async def test_a_claimed_delivery_is_sent_as_its_channel_is_now(system, small_directory, idle_service):
+    """A worker claims a batch and sends it one by one: a change made meanwhile holds from the next attempt."""
+    receiver, moved = await Receiver().start(), await Receiver(secret=NEW_SECRET).start()
+    settings, pool = system.settings("notifications"), idle_service.runtime.pool
+    try:
+        await register_channel(system, idle_service, "portal", receiver)
+        member = small_directory.members[0]
+        honor = honor_recorded(member)
+        await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
+        await eventually(lambda: _queued(settings, honor))
+
+        async def claim():
+            async with pool.acquire() as conn:
+                return await store.claim_due(conn, 10, FAST.lease_seconds, [])
+
+        async with httpx.AsyncClient() as client:
+            worker = DeliveryWorker(FAST, pool, DeliveryMetrics(CollectorRegistry()), client,
+                                    idle_service.runtime.settings.schema, "notifications")
+            (row,) = await claim()
+            assert (await patch(system, idle_service, "portal", {"enabled": False})).status_code == 200
+            assert await worker.deliver(row) is None
+            (held,) = await list_deliveries(settings)
+            assert (held["state"], held["total_attempts"], receiver.accepted) == ("pending", 0, {})
+            assert await claim() == []  # held while the channel is off
+
+            assert (await patch(system, idle_service, "portal", {"enabled": True})).status_code == 200
+            (row,) = await claim()
+            moving = {"url": moved.url, "secret": NEW_SECRET, "previous_secret_valid_hours": 0}
+            assert (await patch(system, idle_service, "portal", moving)).status_code == 200
+            await worker.deliver(row)
+        assert moved.honors("honor.published") == [honor.honor_id] and moved.bad_signatures == 0
+        assert receiver.attempts == {}
+    finally:
+        await receiver.stop()
+        await moved.stop()
 
 
 async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(system, small_directory):
@@ -177,7 +230,7 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(s
             assert receiver.bad_signatures == 0
 
             ended = await patch(system, service, "portal", {"secret": NEWER_SECRET, "previous_secret_valid_hours": 0})
-            assert ended.status_code == 200, ended.text
+            assert ended.status_code == 200 and ended.json()["previous_secret_valid_until"] is None, ended.text
             refused = await publish(members[2])  # signed with the newest secret only; the portal has not switched
 
             async def dead():
@@ -216,7 +269,7 @@ async def test_a_channel_switched_off_holds_its_publications_and_still_takes_rev
             await publish_honor_event(system, failing, path(failing))
 
             async def tried():
-                return [d for d in await deliveries_of(failing) if d["total_attempts"] >= 1]
+                return [d for d in await deliveries_of(failing) if d["last_status"] == 503]  # answered, not in flight
             await eventually(tried)
 
         # No delivery worker now: a publication is queued, then the channel is switched off.

@@ -1,7 +1,7 @@
 """HTTP commands and reads of channels: where publicity goes (secrets are stored, never returned)."""
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 import asyncpg
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
 
+from neuguong.periods import LOCAL_TZ
 from neuguong.runtime import directory, outbox
 from neuguong.runtime.errors import CommandRejected, Conflict, NotFound
 from neuguong.runtime.http import CurrentPrincipal, IdempotencyKey, Pool, run_command
@@ -16,7 +17,7 @@ from neuguong.runtime.idempotency import Answer
 from neuguong.runtime.input import InputText
 from schemas.honors import HonorLevel
 from schemas.text import Identifier
-from services.notifications import store
+from services.notifications import logic, store
 
 router = APIRouter(tags=["channels"])
 MANAGERS = ("publisher", "operator")
@@ -142,6 +143,36 @@ async def change_channel(channel_id: str, command: ChangeChannel, request: Reque
     fingerprint = {"channel_id": channel_id, **command.model_dump(mode="json", exclude={"secret"}),
                    "secret_sha256": _secret_fingerprint(command.secret)}
     return await run_command(request, principal, key, "ChangeChannel", fingerprint, work)
+
+
+class BackfillChannel(BaseModel):
+    """Command: send a channel the honors already on the roll that it follows, recorded since a day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recorded_since: date = Field(description="the first day (Vietnam time) of the honors to send")
+
+
+@router.post("/channels/{channel_id}/backfill")
+async def backfill_channel(channel_id: str, command: BackfillChannel, request: Request, principal: CurrentPrincipal,
+                           key: IdempotencyKey) -> JSONResponse:
+    """Queue publications of earlier honors to a channel (one registered late, say). An honor with any
+    publication to the channel already (sent, pending, or dead: retry those) is skipped, a revoked one is
+    never sent, and a switched-off channel holds what is queued."""
+    principal.require_role(*MANAGERS)
+
+    async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        channel = await store.lock_channel(conn, channel_id)
+        if channel is None:
+            raise NotFound("channel_id", f"no channel {channel_id}")
+        principal.require_subtree(list(channel["unit_path"]))
+        since = datetime.combine(command.recorded_since, time(), tzinfo=LOCAL_TZ)
+        queued = await store.queue_backfill(conn, channel_id, since, logic.LEVELS, meta.correlation_id)
+        return Answer(200, {"channel_id": channel_id, "recorded_since": command.recorded_since.isoformat(),
+                            "queued": queued})
+
+    fingerprint = {"channel_id": channel_id, **command.model_dump(mode="json")}
+    return await run_command(request, principal, key, "BackfillChannel", fingerprint, work)
 
 
 @router.get("/channels")

@@ -1,11 +1,13 @@
 """Every SQL statement of services/notifications."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
 from neuguong.runtime import locks
+from schemas import uuid7
 
 CHANNEL_COLUMNS = ("channel_id, kind, name, url, unit_id, min_level, enabled, created_by, created_at, updated_by, "
                    "updated_at, previous_secret_expires_at, consecutive_failures, paused_until")
@@ -76,6 +78,23 @@ INSERT_DELIVERIES = """
 INSERT INTO deliveries (delivery_id, channel_id, honor_id, kind, correlation_id, causation_id)
 SELECT unnest($1::uuid[]), unnest($2::text[]), $3, $4, $5, $6
 ON CONFLICT (channel_id, honor_id, kind) DO NOTHING
+"""
+# Honors on the roll that a channel follows (its unit's subtree, at or above its level), recorded since $2,
+# with no publication to that channel yet; oldest first.
+SELECT_BACKFILL = """
+SELECT h.honor_id FROM public_honors h, channels c
+WHERE c.channel_id = $1 AND c.unit_id = ANY(h.unit_path) AND h.revoked_at IS NULL AND h.recorded_at >= $2
+  AND array_position($3::text[], h.level) >= array_position($3::text[], c.min_level)
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel_id = c.channel_id AND d.honor_id = h.honor_id
+                    AND d.kind = 'publish')
+ORDER BY h.recorded_at, h.honor_id
+"""
+INSERT_BACKFILL = """
+WITH queued AS (
+    INSERT INTO deliveries (delivery_id, channel_id, honor_id, kind, correlation_id, causation_id)
+    SELECT unnest($1::uuid[]), $2, unnest($3::text[]), 'publish', $4, NULL
+    ON CONFLICT (channel_id, honor_id, kind) DO NOTHING RETURNING 1)
+SELECT count(*) FROM queued
 """
 CANCEL_UNATTEMPTED = """
 UPDATE deliveries SET state = 'cancelled', settled_at = now(), last_error = 'honor revoked before any attempt'
@@ -287,6 +306,19 @@ async def insert_deliveries(conn: asyncpg.Connection, ids: list[UUID], channel_i
     """One pending delivery per channel; an existing (channel, honor, kind) is left alone."""
     await conn.execute(INSERT_DELIVERIES, ids, channel_ids, honor_id, kind, correlation_id, causation_id)
     await conn.execute(NOTIFY_WORKERS)
+
+
+async def queue_backfill(conn: asyncpg.Connection, channel_id: str, since: datetime, levels: Sequence[str],
+                         correlation_id: str) -> int:
+    """Queue publications to a channel of the honors it follows recorded since `since`; how many."""
+    honor_ids = [r["honor_id"] for r in await conn.fetch(SELECT_BACKFILL, channel_id, since, list(levels))]
+    if not honor_ids:
+        return 0
+    # A fan-out of the same honor may have committed since the SELECT: the conflict skips it.
+    queued = await conn.fetchval(INSERT_BACKFILL, [uuid7() for _ in honor_ids], channel_id, honor_ids,
+                                 correlation_id)
+    await conn.execute(NOTIFY_WORKERS)
+    return queued
 
 
 async def cancel_unattempted(conn: asyncpg.Connection, honor_id: str) -> list[str]:

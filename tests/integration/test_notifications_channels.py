@@ -8,12 +8,15 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from neuguong.deliveries import list_deliveries, retry_deliveries
+from neuguong.periods import today_local
+from schemas import decode, uuid7
+from schemas.topics import NOTIFICATIONS
 from services.notifications import store
 from services.notifications.app import definition
 from services.notifications.metrics import DeliveryMetrics
 from services.notifications.settings import DeliverySettings
 from services.notifications.worker import DeliveryWorker
-from tests.integration.flows import directory_loaded
+from tests.integration.flows import applied, directory_loaded
 from tests.integration.harness import eventually
 from tests.integration.publicity import (
     FAST,
@@ -320,3 +323,73 @@ async def _queued(settings, honor) -> bool:
 
 async def _count(service, sql, expected) -> bool:
     return await service.runtime.pool.fetchval(sql) == expected
+
+
+async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(system, small_directory):
+    receiver = await Receiver().start()
+    communes = [u.unit_id for u in small_directory.units if u.level == "grassroots"]
+
+    def in_commune(index):
+        return [m for m in small_directory.members if communes[index] in small_directory.unit_path(m.cell_id)]
+
+    here, there = in_commune(0), in_commune(1)
+    followed = [honor_recorded(here[0], level="grassroots"), honor_recorded(here[1], level="grassroots")]
+    too_low = honor_recorded(here[2], level="cell")  # below the channel's level
+    elsewhere = honor_recorded(there[0], level="grassroots")  # outside its subtree
+    taken_down = honor_recorded(here[3], level="grassroots")
+    publisher = system.token("bt", "publisher", communes[0])
+    try:
+        async with system.service("notifications", definition=definition(FAST)) as service:
+            await system.import_directory(small_directory)
+            await directory_loaded(service, small_directory)
+            for honor in (*followed, too_low, elsewhere, taken_down):
+                await publish_honor_event(system, honor, small_directory.unit_path(honor.recording_unit_id))
+            await publish_honor_event(system, revoked(taken_down), small_directory.unit_path(here[3].cell_id))
+            await applied(service, {"HonorRecorded": 5, "HonorRevoked": 1})
+            await register_channel(system, service, "fanpage-xa", receiver, unit_id=communes[0],
+                                   min_level="grassroots")
+
+            async def backfill(since, token=publisher, key=None, correlation=None):
+                headers = {**token, "Idempotency-Key": key or f"backfill-{uuid7()}",
+                           "X-Correlation-ID": correlation or str(uuid7())}
+                return await service.client.post("/channels/fanpage-xa/backfill", json={"recorded_since": since},
+                                                 headers=headers)
+
+            today = today_local()
+            refused = {
+                "another commune": (await backfill(today.isoformat(), system.token("x", "publisher", communes[1])),
+                                    403, None),
+                "a member": (await backfill(today.isoformat(), system.token("m", "member", communes[0])), 403, None),
+                "not a day": (await backfill("2026-13-01"), 422, "recorded_since"),
+            }
+            for case, (reply, status, field) in refused.items():
+                assert reply.status_code == status, (case, reply.text)
+                if field:
+                    assert reply.json()["errors"][0]["field"] == field
+            unknown = await service.client.post("/channels/khong-co/backfill", json={"recorded_since": "2026-01-01"},
+                                                headers={**publisher, "Idempotency-Key": "k-unknown-backfill"})
+            assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "channel_id"
+            tomorrow = await backfill((today + timedelta(days=1)).isoformat())
+            assert tomorrow.json()["queued"] == 0
+            assert await list_deliveries(system.settings("notifications")) == []  # nothing written so far
+
+            first = await backfill(today.isoformat(), key="k-backfill-today", correlation="corr-backfill")
+            assert first.status_code == 200 and first.json()["queued"] == 2, first.text
+
+            async def sent() -> bool:
+                return set(receiver.honors("honor.published")) == {h.honor_id for h in followed}
+            await eventually(sent)
+            replay = await backfill(today.isoformat(), key="k-backfill-today")
+            assert replay.json() == first.json() and replay.headers["Idempotent-Replayed"] == "true"
+            assert (await backfill(today.isoformat())).json()["queued"] == 0  # sent already
+
+            async def announced():  # the relay may still be sending the second event
+                events = [decode(r.value) for r in await system.read_topic(NOTIFICATIONS.name)]
+                delivered = [e for e in events if e.event_type == "PublicityDelivered"]
+                return delivered if len(delivered) >= len(followed) else None
+            delivered = await eventually(announced)
+            assert sorted(e.payload["honor_id"] for e in delivered) == sorted(h.honor_id for h in followed)
+            assert all(e.correlation_id == "corr-backfill" and e.causation_id is None for e in delivered)
+            assert sorted(receiver.honors("honor.published")) == sorted(h.honor_id for h in followed)
+    finally:
+        await receiver.stop()

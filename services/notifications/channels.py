@@ -1,6 +1,7 @@
 """HTTP commands and reads of channels: where publicity goes (secrets are stored, never returned)."""
 
 import hashlib
+import logging
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
@@ -19,6 +20,7 @@ from schemas.honors import HonorLevel
 from schemas.text import Identifier
 from services.notifications import logic, store
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
 MANAGERS = ("publisher", "operator")
 
@@ -150,26 +152,36 @@ class BackfillChannel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    recorded_since: date = Field(description="the first day (Vietnam time) of the honors to send")
+    recorded_since: date = Field(ge=date(2000, 1, 1), description="the first day (Vietnam time) of the honors to send")
+
+
+BACKFILL_BATCH = 1000
+"""Honors one backfill request queues at most: its transaction holds the lock of the honors consumer."""
 
 
 @router.post("/channels/{channel_id}/backfill")
 async def backfill_channel(channel_id: str, command: BackfillChannel, request: Request, principal: CurrentPrincipal,
                            key: IdempotencyKey) -> JSONResponse:
-    """Queue publications of earlier honors to a channel (one registered late, say). An honor with any
-    publication to the channel already (sent, pending, or dead: retry those) is skipped, a revoked one is
-    never sent, and a switched-off channel holds what is queued."""
+    """Queue publications of earlier honors to a channel (one registered late, say), the oldest
+    BACKFILL_BATCH (1000) at a time: while `more` is true, send the request again (with a new key). An honor with
+    any publication to the channel already (sent, pending, or dead: retry those) is skipped, a revoked one
+    is never sent, and a switched-off channel holds what is queued."""
     principal.require_role(*MANAGERS)
 
     async def work(conn: asyncpg.Connection, meta: outbox.EventMeta) -> Answer:
+        await store.lock_feed(conn)  # first, in the order the honors consumer takes its locks
         channel = await store.lock_channel(conn, channel_id)
         if channel is None:
             raise NotFound("channel_id", f"no channel {channel_id}")
         principal.require_subtree(list(channel["unit_path"]))
         since = datetime.combine(command.recorded_since, time(), tzinfo=LOCAL_TZ)
-        queued = await store.queue_backfill(conn, channel_id, since, logic.LEVELS, meta.correlation_id)
+        queued, more = await store.queue_backfill(conn, channel_id, since, logic.LEVELS, meta.correlation_id,
+                                                  BACKFILL_BATCH)
+        log.info("channel backfilled", extra={"channel_id": channel_id, "requested_by": principal.sub,
+                                              "recorded_since": command.recorded_since.isoformat(),
+                                              "queued": queued, "more": more})
         return Answer(200, {"channel_id": channel_id, "recorded_since": command.recorded_since.isoformat(),
-                            "queued": queued})
+                            "queued": queued, "more": more})
 
     fingerprint = {"channel_id": channel_id, **command.model_dump(mode="json")}
     return await run_command(request, principal, key, "BackfillChannel", fingerprint, work)

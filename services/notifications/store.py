@@ -16,7 +16,9 @@ INSERT INTO channels (channel_id, kind, name, url, secret, unit_id, unit_path, m
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id) DO NOTHING RETURNING {CHANNEL_COLUMNS}
 """
 SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS}, unit_path FROM channels WHERE channel_id = $1"
-SELECT_CHANNEL_FOR_CHANGE = "SELECT unit_path FROM channels WHERE channel_id = $1 FOR UPDATE"
+# NO KEY UPDATE: serialises changes and backfills of a channel without blocking the foreign-key checks of
+# deliveries being queued for it (which take KEY SHARE) or the breaker updates of its worker.
+SELECT_CHANNEL_FOR_CHANGE = "SELECT unit_path FROM channels WHERE channel_id = $1 FOR NO KEY UPDATE"
 # A new secret moves the current one to previous_secret for $7 hours (the right-hand sides read the row as
 # it was); none is kept for a zero window. Sending the current secret again changes nothing, so a repeated
 # request does not cut the window short. A second rotation inside a window ends the first one.
@@ -80,14 +82,14 @@ SELECT unnest($1::uuid[]), unnest($2::text[]), $3, $4, $5, $6
 ON CONFLICT (channel_id, honor_id, kind) DO NOTHING
 """
 # Honors on the roll that a channel follows (its unit's subtree, at or above its level), recorded since $2,
-# with no publication to that channel yet; oldest first.
+# with no publication to that channel yet: the oldest $4.
 SELECT_BACKFILL = """
 SELECT h.honor_id FROM public_honors h, channels c
-WHERE c.channel_id = $1 AND c.unit_id = ANY(h.unit_path) AND h.revoked_at IS NULL AND h.recorded_at >= $2
+WHERE c.channel_id = $1 AND h.unit_path @> ARRAY[c.unit_id] AND h.revoked_at IS NULL AND h.recorded_at >= $2
   AND array_position($3::text[], h.level) >= array_position($3::text[], c.min_level)
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel_id = c.channel_id AND d.honor_id = h.honor_id
                     AND d.kind = 'publish')
-ORDER BY h.recorded_at, h.honor_id
+ORDER BY h.recorded_at, h.honor_id LIMIT $4
 """
 INSERT_BACKFILL = """
 WITH queued AS (
@@ -308,17 +310,24 @@ async def insert_deliveries(conn: asyncpg.Connection, ids: list[UUID], channel_i
     await conn.execute(NOTIFY_WORKERS)
 
 
+async def lock_feed(conn: asyncpg.Connection) -> None:
+    """Take the lock that recordings and revocations of honors take, until the transaction ends."""
+    await conn.execute(LOCK_FEED)
+
+
 async def queue_backfill(conn: asyncpg.Connection, channel_id: str, since: datetime, levels: Sequence[str],
-                         correlation_id: str) -> int:
-    """Queue publications to a channel of the honors it follows recorded since `since`; how many."""
-    honor_ids = [r["honor_id"] for r in await conn.fetch(SELECT_BACKFILL, channel_id, since, list(levels))]
+                         correlation_id: str, limit: int) -> tuple[int, bool]:
+    """Queue publications to a channel of at most `limit` honors it follows recorded since `since`: how many,
+    and whether more are left. The caller holds the feed lock (see lock_feed), so no revocation is
+    in flight: one committed before is seen here, one after finds these deliveries and cancels them."""
+    honor_ids = [r["honor_id"] for r in await conn.fetch(SELECT_BACKFILL, channel_id, since, list(levels), limit + 1)]
+    more, honor_ids = len(honor_ids) > limit, honor_ids[:limit]
     if not honor_ids:
-        return 0
-    # A fan-out of the same honor may have committed since the SELECT: the conflict skips it.
+        return 0, False
     queued = await conn.fetchval(INSERT_BACKFILL, [uuid7() for _ in honor_ids], channel_id, honor_ids,
                                  correlation_id)
     await conn.execute(NOTIFY_WORKERS)
-    return queued
+    return queued, more
 
 
 async def cancel_unattempted(conn: asyncpg.Connection, honor_id: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Channels over HTTP (who may register and change them, secrets never read back), secret rotation, switching
 a channel off and on, and revocations before any attempt."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -9,9 +10,9 @@ from prometheus_client import CollectorRegistry
 
 from neuguong.deliveries import list_deliveries, retry_deliveries
 from neuguong.periods import today_local
-from schemas import decode, uuid7
+from schemas import decode, uuid7, wrap
 from schemas.topics import NOTIFICATIONS
-from services.notifications import store
+from services.notifications import channels, handlers, store
 from services.notifications.app import definition
 from services.notifications.metrics import DeliveryMetrics
 from services.notifications.settings import DeliverySettings
@@ -325,8 +326,11 @@ async def _count(service, sql, expected) -> bool:
     return await service.runtime.pool.fetchval(sql) == expected
 
 
-async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(system, small_directory):
+async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(system, small_directory,
+                                                                                monkeypatch):
+    monkeypatch.setattr(channels, "BACKFILL_BATCH", 1)  # one honor per request, to see `more` at work
     receiver = await Receiver().start()
+    today = today_local()
     communes = [u.unit_id for u in small_directory.units if u.level == "grassroots"]
 
     def in_commune(index):
@@ -355,7 +359,6 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
                 return await service.client.post("/channels/fanpage-xa/backfill", json={"recorded_since": since},
                                                  headers=headers)
 
-            today = today_local()
             refused = {
                 "another commune": (await backfill(today.isoformat(), system.token("x", "publisher", communes[1])),
                                     403, None),
@@ -369,12 +372,16 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
             unknown = await service.client.post("/channels/khong-co/backfill", json={"recorded_since": "2026-01-01"},
                                                 headers={**publisher, "Idempotency-Key": "k-unknown-backfill"})
             assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "channel_id"
+            early = await backfill("1999-12-31")
+            assert early.status_code == 422 and early.json()["errors"][0]["field"] == "recorded_since"
             tomorrow = await backfill((today + timedelta(days=1)).isoformat())
-            assert tomorrow.json()["queued"] == 0
+            assert (tomorrow.json()["queued"], tomorrow.json()["more"]) == (0, False)
             assert await list_deliveries(system.settings("notifications")) == []  # nothing written so far
 
             first = await backfill(today.isoformat(), key="k-backfill-today", correlation="corr-backfill")
-            assert first.status_code == 200 and first.json()["queued"] == 2, first.text
+            assert first.status_code == 200 and (first.json()["queued"], first.json()["more"]) == (1, True), first.text
+            second = await backfill(today.isoformat(), correlation="corr-backfill")
+            assert (second.json()["queued"], second.json()["more"]) == (1, False)
 
             async def sent() -> bool:
                 return set(receiver.honors("honor.published")) == {h.honor_id for h in followed}
@@ -382,6 +389,7 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
             replay = await backfill(today.isoformat(), key="k-backfill-today")
             assert replay.json() == first.json() and replay.headers["Idempotent-Replayed"] == "true"
             assert (await backfill(today.isoformat())).json()["queued"] == 0  # sent already
+            assert (await backfill(today.isoformat())).json()["more"] is False
 
             async def announced():  # the relay may still be sending the second event
                 events = [decode(r.value) for r in await system.read_topic(NOTIFICATIONS.name)]
@@ -393,3 +401,32 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
             assert sorted(receiver.honors("honor.published")) == sorted(h.honor_id for h in followed)
     finally:
         await receiver.stop()
+
+
+async def test_a_backfill_waits_for_a_revocation_in_flight_and_never_queues_the_revoked_honor(
+        system, small_directory, idle_service):
+    member = small_directory.members[0]
+    path = small_directory.unit_path(member.cell_id)
+    honor = honor_recorded(member, level="grassroots")
+    await publish_honor_event(system, honor, path)
+    await applied(idle_service, {"HonorRecorded": 1})
+    await register_channel(system, idle_service, "portal", Receiver(port=9))
+    pool = idle_service.runtime.pool
+    revocation = revoked(honor)
+    envelope = wrap(revocation, producer="honors", actor="test", unit_path=path, correlation_id="corr-revoke")
+
+    async def blocked() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1
+
+    async with pool.acquire() as conn:
+        in_flight = conn.transaction()
+        await in_flight.start()  # the honors consumer, between applying a revocation and committing it
+        await handlers.on_honor_revoked(conn, revocation, envelope)
+        backfill = asyncio.create_task(idle_service.client.post(
+            "/channels/portal/backfill", json={"recorded_since": "2026-01-01"},
+            headers={**system.token("bien-tap", "publisher", "lc"), "Idempotency-Key": "k-backfill-race"}))
+        await eventually(blocked)
+        await in_flight.commit()
+    reply = await backfill
+    assert reply.status_code == 200 and reply.json()["queued"] == 0, reply.text
+    assert await list_deliveries(system.settings("notifications")) == []

@@ -17,7 +17,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id) DO NOTHING 
 """
 SELECT_CHANNEL = f"SELECT {CHANNEL_COLUMNS}, unit_path FROM channels WHERE channel_id = $1"
 # NO KEY UPDATE: serialises changes and backfills of a channel without blocking the foreign-key checks of
-# deliveries being queued for it (which take KEY SHARE) or the breaker updates of its worker.
+# deliveries being queued for it (KEY SHARE); the breaker updates of its worker wait for the commit.
 SELECT_CHANNEL_FOR_CHANGE = "SELECT unit_path FROM channels WHERE channel_id = $1 FOR NO KEY UPDATE"
 # A new secret moves the current one to previous_secret for $7 hours (the right-hand sides read the row as
 # it was); none is kept for a zero window. Sending the current secret again changes nothing, so a repeated

@@ -100,7 +100,7 @@ async def test_an_honor_revoked_before_any_attempt_is_cancelled_without_a_retrac
 
 async def patch(system, service, channel_id, change, token=None, key=None):
     headers = {**(token if token is not None else system.token("bien-tap", "publisher", "lc")),
-               "Idempotency-Key": key or f"change-{channel_id}-{datetime.now(UTC).timestamp()}"}
+               "Idempotency-Key": key or f"change-{channel_id}-{uuid7()}"}
     return await service.client.patch(f"/channels/{channel_id}", json=change, headers=headers)
 
 

@@ -56,3 +56,54 @@ def overlaps(a: str, b: str) -> bool:
 def year_before(day: date) -> date:
     """The same calendar day a year earlier (29 February → 28 February)."""
     return date(day.year - 1, day.month, min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
+
+
+SPAN_SEPARATOR = ".."
+MAX_SPAN_PERIODS = 240
+"""Twenty years of months: past any campaign phase a report covers."""
+
+
+def shift_years(period: str, years: int) -> str:
+    """The same period `years` later (or earlier, when negative): 2026-H1, -1 → 2025-H1."""
+    return f"{int(period[:4]) + years}{period[4:]}"
+
+
+def _successor(period: str) -> str:
+    year, kind = int(period[:4]), period_kind(period)
+    if kind == "year":
+        return str(year + 1)
+    if kind == "month":
+        month = int(period[5:])
+        return f"{year + month // 12}-{month % 12 + 1:02d}"
+    letter, count = period[5], 2 if kind == "half-year" else 4
+    part = int(period[6])
+    return f"{year + part // count}-{letter}{part % count + 1}"
+
+
+def span_periods(span: str) -> list[str]:
+    """The periods of a period (itself) or of a closed range of periods of one kind (`2025..2026`,
+    `2024-H2..2025-H1`), in order; ValueError naming what is wrong with the range."""
+    first, separator, last = span.partition(SPAN_SEPARATOR)
+    if not separator:
+        return [span]
+    if period_kind(first) != period_kind(last) or len(first) != len(last):
+        raise ValueError("both ends of a range must be periods of one kind (2025..2026, 2024-H2..2025-H1)")
+    if period_bounds(first)[0] > period_bounds(last)[0]:
+        raise ValueError("a range must run forward: its first period may not come after its last")
+    periods = [first]
+    while periods[-1] != last:
+        if len(periods) >= MAX_SPAN_PERIODS:
+            raise ValueError(f"a range may hold at most {MAX_SPAN_PERIODS} periods")
+        periods.append(_successor(periods[-1]))
+    return periods
+
+
+def span_bounds(span: str) -> tuple[date, date]:
+    """First and last day of a period or range of periods, both included."""
+    periods = span_periods(span)
+    return period_bounds(periods[0])[0], period_bounds(periods[-1])[1]
+
+
+def previous_year_span(span: str) -> str:
+    """The year-on-year comparison of a span: its last period a year earlier (2025..2026 → 2025)."""
+    return shift_years(span_periods(span)[-1], -1)

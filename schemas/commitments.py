@@ -138,11 +138,27 @@ class SessionEvent(Event):
     month: Month
     kind: SessionKind
     topic_title: Text
+    topic_id: Identifier | None = Field(
+        default=None, description="the thematic topic (chuyên đề) of the catalogue a thematic session took up"
+    )
     present: list[Identifier] = Field(default_factory=list)
     absent: list[Identifier] = Field(default_factory=list)
     praised: list[NamedReason] = Field(default_factory=list)
     reminded: list[NamedReason] = Field(default_factory=list)
     resolution: OptionalText = ""
+
+
+class ThematicTopicIssued(Event):
+    """A committee published a thematic topic (chuyên đề) of a year for the cells of its subtree to take up."""
+
+    topic: ClassVar[str] = SESSIONS.name
+    key_field: ClassVar[str] = "issuing_unit_id"
+    event_type: ClassVar[str] = "ThematicTopicIssued"
+
+    topic_id: Identifier = Field(description="the topic's code, unique in the province (e.g. cd-2026-01)")
+    year: int = Field(ge=2000, le=2100)
+    title: Text
+    issuing_unit_id: Identifier
 
 
 class SessionHeld(SessionEvent):

@@ -26,7 +26,9 @@ def _compare(old: dict, new: dict, old_defs: dict, new_defs: dict, where: str) -
         return problems
     if old.get("type") != new.get("type"):
         return [f"{where or '(root)'}: type {old.get('type')} became {new.get('type')}"]
-    for word in ("pattern", "format", "const"):
+    if _pattern(old.get("pattern")) != _pattern(new.get("pattern")):
+        problems.append(f"{where}: pattern {old.get('pattern')!r} became {new.get('pattern')!r}")
+    for word in ("format", "const"):
         if old.get(word) != new.get(word):
             problems.append(f"{where}: {word} {old.get(word)!r} became {new.get(word)!r}")
     if "enum" in new and not set(old.get("enum", [])) <= set(new["enum"]):
@@ -46,6 +48,12 @@ def _compare(old: dict, new: dict, old_defs: dict, new_defs: dict, where: str) -
     if "items" in old and "items" in new:
         problems += _compare(old["items"], new["items"], old_defs, new_defs, f"{where}[]")
     if isinstance(old.get("additionalProperties"), dict) and isinstance(new.get("additionalProperties"), dict):
-        problems += _compare(old["additionalProperties"], new["additionalProperties"], old_defs, new_defs,
-                             f"{where}{{}}")
+        problems += _compare(
+            old["additionalProperties"], new["additionalProperties"], old_defs, new_defs, f"{where}{{}}"
+        )
     return problems
+
+
+def _pattern(pattern: str | None) -> str | None:
+    # JSON Schema patterns are ECMA-262 regular expressions, where \d is exactly [0-9].
+    return pattern.replace("\\d", "[0-9]") if pattern else pattern

@@ -13,6 +13,10 @@ UnitLevel = Literal["province", "district", "grassroots", "cell"]
 CellKind = Literal["rural", "agency"]
 CodeScheme = Literal["pre2025", "2025"]
 MemberStatus = Literal["active", "exempted", "suspended"]
+UnitKind = Literal["territorial", "agency", "enterprise", "armed_forces"]
+"""Of a committee: territorial (a commune's, the province's) or a bloc of agencies, enterprises, the armed forces."""
+LeftReason = Literal["transferred", "deceased", "left_party"]
+"""Why a member left the directory: chuyển đi, từ trần, ra khỏi Đảng."""
 
 
 class AdministrativeCode(BaseModel):
@@ -40,6 +44,11 @@ class OrgUnitRegistered(Event):
     admin_codes: list[AdministrativeCode] = Field(default_factory=list)
     dissolved: bool = False
     merged_into: Identifier | None = None
+    kind: UnitKind | None = Field(default=None, description="committees only: territorial or a bloc's")
+    effective_on: date | None = Field(
+        default=None,
+        description="when this state (a rename, move, merger, dissolution) took effect; unknown when absent",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> "OrgUnitRegistered":
@@ -65,3 +74,5 @@ class MemberRegistered(Event):
     is_leader: bool = False
     is_head: bool = False
     left: bool = False
+    left_reason: LeftReason | None = None
+    left_on: date | None = None

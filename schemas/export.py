@@ -29,8 +29,8 @@ def whole_event_model(model: type[Event]) -> type[Envelope]:
         f"{model.event_type}Event",
         __base__=Envelope,
         __doc__=model.__doc__,
-        event_type=(Literal[model.event_type], ...),  # type: ignore[valid-type]
-        version=(Literal[model.version], ...),  # type: ignore[valid-type]
+        event_type=(Literal[model.event_type], ...),  # type: ignore[arg-type]
+        version=(Literal[model.version], ...),  # type: ignore[arg-type]
         payload=(model, ...),
     )
 
@@ -59,8 +59,11 @@ def main() -> int:
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         if path.exists() and (problems := breaking_changes(json.loads(path.read_text(encoding="utf-8")), schema)):
-            print(f"refused {path.name}: {'; '.join(problems)} — give {model.event_type} version "
-                  f"{model.version + 1} and an upcaster in schemas/registry.py", file=sys.stderr)
+            print(
+                f"refused {path.name}: {'; '.join(problems)} — give {model.event_type} version "
+                f"{model.version + 1} and an upcaster in schemas/registry.py",
+                file=sys.stderr,
+            )
             refused += 1
             continue
         path.write_text(text, encoding="utf-8")

@@ -11,6 +11,7 @@ from schemas.commitments import (
     SelfReflectionRecorded,
     SessionAmended,
     SessionHeld,
+    ThematicTopicIssued,
 )
 from schemas.directory import MemberRegistered, OrgUnitRegistered
 from schemas.envelope import Envelope, Event, EventDecodeError
@@ -30,6 +31,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommitmentRated,
         SessionHeld,
         SessionAmended,
+        ThematicTopicIssued,
         HonorNominated,
         HonorRecorded,
         HonorRejected,

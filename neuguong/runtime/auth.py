@@ -1,5 +1,6 @@
 """Bearer JWTs with an asymmetric signature: who acts, in which role, over which unit subtree."""
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -7,11 +8,15 @@ from typing import Literal, get_args
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 Role = Literal["member", "cell_secretary", "committee", "inspector", "publisher", "operator"]
 ROLES: frozenset[str] = frozenset(get_args(Role))
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]  # asymmetric only: a verifier can never mint
+KEY_ALGORITHMS: dict[type, str] = {Ed25519PublicKey: "EdDSA", EllipticCurvePublicKey: "ES256", RSAPublicKey: "RS256"}
+DEFAULT_MAX_LIFETIME = timedelta(hours=24)
 
 
 class Unauthenticated(Exception):
@@ -44,15 +49,26 @@ class Principal:
 class TokenVerifier:
     """Verifies tokens against one public key, issuer and audience."""
 
-    def __init__(self, public_key_pem: bytes, issuer: str, audience: str) -> None:
-        self.key = serialization.load_pem_public_key(public_key_pem)
+    def __init__(
+        self, public_key_pem: bytes, issuer: str, audience: str, max_lifetime: timedelta = DEFAULT_MAX_LIFETIME
+    ) -> None:
+        key = serialization.load_pem_public_key(public_key_pem)
+        if not isinstance(key, Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey):
+            raise ValueError(f"jwt_public_key_file: a {type(key).__name__} cannot verify tokens (EdDSA, ES256, RS256)")
+        self.key = key
+        # The one algorithm this key verifies: a token naming another is refused before its signature is read
+        # (PyJWT would hand an Ed25519 key to the RSA or EC code and fail with a TypeError).
+        self.algorithm = next(name for kind, name in KEY_ALGORITHMS.items() if isinstance(key, kind))
         self.issuer = issuer
         self.audience = audience
+        self.max_lifetime = max_lifetime
 
     @classmethod
-    def from_file(cls, path: Path, issuer: str, audience: str) -> "TokenVerifier":
+    def from_file(
+        cls, path: Path, issuer: str, audience: str, max_lifetime: timedelta = DEFAULT_MAX_LIFETIME
+    ) -> "TokenVerifier":
         """Load the public key from a PEM file."""
-        return cls(path.read_bytes(), issuer, audience)
+        return cls(path.read_bytes(), issuer, audience, max_lifetime)
 
     def verify(self, authorization: str | None) -> Principal:
         """The principal of an `Authorization: Bearer …` header, or Unauthenticated saying why."""
@@ -62,16 +78,23 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("authorization: expected 'Bearer <token>'")
         try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            if algorithm != self.algorithm:
+                raise Unauthenticated(
+                    f"authorization: invalid token (algorithm {algorithm!r}; this service takes {self.algorithm})"
+                )
             claims = jwt.decode(
                 token,
                 self.key,
-                algorithms=ALGORITHMS,
+                algorithms=[self.algorithm],
                 issuer=self.issuer,
                 audience=self.audience,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise Unauthenticated(f"authorization: invalid token ({error})") from error
+        if int(claims["exp"]) - time.time() > self.max_lifetime.total_seconds():
+            raise Unauthenticated(f"authorization: the token lives longer than {self.max_lifetime} (exp too far ahead)")
         role, unit = claims.get("role"), claims.get("unit")
         if role not in ROLES or not isinstance(unit, str) or not unit:
             raise Unauthenticated("authorization: token lacks a valid role or unit claim")
@@ -102,6 +125,8 @@ def mint_token(
 ) -> str:
     """Sign a token the way the identity provider does (development and tests only)."""
     now = datetime.now(UTC)
-    claims = {"sub": sub, "role": role, "unit": unit, "iss": issuer, "aud": audience,
-              "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, serialization.load_pem_private_key(private_key_pem, None), algorithm="EdDSA")
+    claims = {"sub": sub, "role": role, "unit": unit, "iss": issuer, "aud": audience, "iat": now, "exp": now + ttl}
+    key = serialization.load_pem_private_key(private_key_pem, None)
+    if not isinstance(key, Ed25519PrivateKey | EllipticCurvePrivateKey | RSAPrivateKey):
+        raise ValueError(f"private key: a {type(key).__name__} cannot sign tokens")
+    return jwt.encode(claims, key, algorithm="EdDSA")

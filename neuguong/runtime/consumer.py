@@ -1,10 +1,10 @@
 """Consumers: batches applied once through the inbox, failures retried then dead-lettered."""
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -12,11 +12,13 @@ from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 
 from neuguong.runtime.logs import correlation_id
 from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.reading import TopicReader, Unreadable, batch_parser, payload_of, read_envelope, record_values
 from neuguong.runtime.settings import Settings
-from schemas import Envelope, Event, EventDecodeError, decode, read_payload
+from schemas import EVENT_TYPES, Envelope, Event, EventDecodeError
 from schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -41,91 +43,110 @@ class PermanentFailure(Exception):
 
 
 # Failures of the infrastructure, not of the event: the batch waits and is read again, never dead-lettered.
-TRANSIENT = (
+# Not asyncpg.InterfaceError as a whole: DataError (a value the client cannot encode), ClientConfigurationError
+# and the other client-side errors under it come back whatever the state of the database, so they count as
+# attempts and end in the dead letters.
+OUTAGES = (
     OSError,
     TimeoutError,
     KafkaError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.PostgresConnectionError,  # class 08, and the client's ConnectionDoesNotExistError
+    asyncpg.exceptions.AdminShutdownError,  # the server stopping (57P01), crashing (57P02), starting (57P03)
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.IdleSessionTimeoutError,
     asyncpg.exceptions.InsufficientResourcesError,  # disk full, out of memory, too many connections
     asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # a password being rotated
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby during a failover
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
 )
+CLOSED = ("connection is closed", "pool is closing", "pool is closed")
+"""What asyncpg says, in a bare InterfaceError, about a connection or pool that went away under the consumer."""
 
 
 def is_transient(error: BaseException | None) -> bool:
     """True when retrying later can succeed whatever the event says (database or network down)."""
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, TRANSIENT):
+        if isinstance(error, OUTAGES):
+            return True
+        if type(error) is asyncpg.InterfaceError and str(error) in CLOSED:
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__
     return False
 
 
-@dataclass
-class _Position:
-    next_offset: int
-    timestamp_ms: int
+Read = Envelope | Unreadable
+"""A record as its topic's reader left it (see runtime.reading)."""
 
 
 class EventConsumer:
-    """One consumer group: a batch subscriber over the topics its handler table needs."""
+    """One consumer group: a typed batch subscriber per topic its handler table needs."""
 
     def __init__(
         self,
         settings: Settings,
-        pool: asyncpg.Pool,
+        pool: asyncpg.Pool | None,
         metrics: RuntimeMetrics,
         handlers: Mapping[str, Handler],
-        topics: list[str],
+        topics: Iterable[str],
         group: str | None = None,
         dead_letters: bool = True,
     ) -> None:
         self.settings = settings
-        self.pool = pool
+        self.pool = pool  # None while the consumer only declares its subscriptions (ops.asyncapi)
         self.metrics = metrics
         self.handlers = handlers
-        self.topics = [settings.topic(t) for t in topics]
+        self.readers = {topic: TopicReader(t for t in handlers if EVENT_TYPES[t].topic == topic) for topic in topics}
         self.group = group or settings.consumer_group
         self.dlq_topic = settings.topic(dead_letter_topic(settings.service).name)
         self.dead_letters = dead_letters
-        self.positions: dict[tuple[str, int], _Position] = {}
+        self.applied_at: dict[tuple[str, int], int] = {}  # (topic, partition): timestamp (ms) of the last record
         self._lag_labels: set[tuple[str, str]] = set()
         self.broker: KafkaBroker | None = None
-        self.subscriber = None
+        self.subscribers: list[LogicSubscriber] = []
 
     def subscribe(self, broker: KafkaBroker) -> None:
-        """Register the batch subscriber on the service's broker (manual offset commits)."""
+        """Register one batch subscriber per topic on the service's broker (manual offset commits)."""
         self.broker = broker
+        self.subscribers = [self._subscribe(broker, topic, reader) for topic, reader in self.readers.items()]
 
-        async def on_batch(message: KafkaMessage) -> None:
-            await self.consume_batch(message)
+    async def start(self) -> None:
+        """Start the subscribers together, on a started broker. A Kafka consumer's start waits for its
+        partitions, and every member that joins moves the whole group's: one at a time costs a rebalance each."""
+        for event_type in [*self.handlers, "unreadable"]:  # at 0 from the start: the first dead letter is an increase
+            self.metrics.events_consumed.labels(self.group, event_type, "dead_lettered")
+        await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
 
-        self.subscriber = broker.subscriber(
-            *self.topics,
+    def _subscribe(self, broker: KafkaBroker, topic: str, reader: TopicReader) -> LogicSubscriber:
+        service = self.settings.service
+        if not reader.event_types:
+            raise ValueError(f"consumes: {service} reads {topic} but handles none of its event types")
+        batch = reader.batch  # the whole events this service handles on this topic
+
+        async def on_batch(events: batch, message: KafkaMessage) -> None:  # type: ignore[valid-type]
+            await self.consume_batch(message, events)
+
+        subscriber = broker.subscriber(
+            self.settings.topic(topic),
             group_id=self.group,
             batch=True,
             max_records=self.settings.consumer_batch_size,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            decoder=_no_decode,
-            title=f"{self.group}:batch",
+            title=f"{topic} → {service}",
+            description=f"{service} applies {', '.join(reader.event_types)}",
         )
-        self.subscriber(on_batch)
+        subscriber(on_batch, parser=batch_parser(lambda: subscriber.consumer), decoder=record_values)
+        return subscriber
 
-    async def consume_batch(self, message: KafkaMessage) -> None:
+    async def consume_batch(self, message: KafkaMessage, events: Sequence[Read]) -> None:
         """Settle a batch, then commit its offsets; a batch that cannot be settled is read again."""
-        records: tuple[ConsumerRecord, ...] = message.raw_message
-        if not isinstance(records, tuple):
-            records = (records,)
+        records: tuple[ConsumerRecord, ...] = message.raw_message  # a batch
         try:
-            await self.settle(records)
+            await self.settle(records, events)
         except Exception:
             # The database or the dead-letter topic is unreachable: wait, then read the batch again.
             log.exception("batch could not be settled; it will be read again")
@@ -133,60 +154,75 @@ class EventConsumer:
             await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 10)
             return
         await message.ack()
-        self._advance(records)
+        for record in records:
+            self.applied_at[(record.topic, record.partition)] = record.timestamp
 
-    async def settle(self, records: tuple[ConsumerRecord, ...]) -> None:
-        """Apply a batch in one transaction; on failure, one by one with retries and dead letters."""
+    async def settle(self, records: Sequence[ConsumerRecord], events: Sequence[Read] | None = None) -> None:
+        """Apply a batch in one transaction; on failure, one by one with retries and dead letters.
+
+        `events` are the records as the subscriber read them; without them each record is read here."""
+        if events is None:
+            events = [self._read(record) for record in records]
+        batch = list(zip(records, events, strict=True))
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                outcomes = await self._apply_batch(conn, records)
+            async with self._transaction() as conn:
+                outcomes = await self._apply_batch(conn, batch)
             self._count(outcomes)
         except Exception as error:
             if is_transient(error):
                 raise
             log.warning("batch failed; applying its events one by one", exc_info=True)
-            for record in records:
-                await self._apply_alone(record)
+            for record, read in batch:
+                await self._apply_alone(record, read)
 
-    async def _apply_batch(self, conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...]) -> list[tuple[str, str]]:
+    def _read(self, record: ConsumerRecord) -> Read:
+        reader = self.readers.get(self.settings.logical_topic(record.topic))
+        value = record.value or b""
+        return read_envelope(value) if reader is None else reader.read(value)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        if self.pool is None:
+            raise RuntimeError("consumer: no database pool (this consumer only declares its subscriptions)")
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield conn
+
+    async def _apply_batch(
+        self, conn: asyncpg.Connection, batch: list[tuple[ConsumerRecord, Read]]
+    ) -> list[tuple[str, str]]:
         """Claim every handled event of the batch in one statement, then apply the new ones in order."""
         outcomes, handled = [], []
-        for record in records:
-            try:
-                envelope = decode(record.value)
-            except EventDecodeError as error:
-                raise PermanentFailure(str(error)) from error
+        for record, read in batch:
+            envelope = _readable(read)
             if envelope.event_type in self.handlers:
                 handled.append((record, envelope))
             else:
                 outcomes.append((envelope.event_type, "ignored"))
         if not handled:
             return outcomes
-        fresh = {row["event_id"] for row in await conn.fetch(
-            CLAIM_BATCH_IN_INBOX,
-            [e.event_id for _, e in handled], [e.event_type for _, e in handled],
-            [self.settings.logical_topic(r.topic) for r, _ in handled], [r.partition for r, _ in handled],
-            [r.offset for r, _ in handled],
-        )}
+        fresh = {
+            row["event_id"]
+            for row in await conn.fetch(
+                CLAIM_BATCH_IN_INBOX,
+                [e.event_id for _, e in handled],
+                [e.event_type for _, e in handled],
+                [self.settings.logical_topic(r.topic) for r, _ in handled],
+                [r.partition for r, _ in handled],
+                [r.offset for r, _ in handled],
+            )
+        }
         for _, envelope in handled:
             if envelope.event_id not in fresh:  # applied before, or twice in this batch
                 outcomes.append((envelope.event_type, "duplicate"))
                 continue
             fresh.discard(envelope.event_id)
             correlation_id.set(envelope.correlation_id)
-            try:
-                event = read_payload(envelope)
-            except EventDecodeError as error:
-                raise PermanentFailure(str(error)) from error
-            await self.handlers[envelope.event_type](conn, event, envelope)
+            await self.handlers[envelope.event_type](conn, _event(envelope), envelope)
             outcomes.append((envelope.event_type, "applied"))
         return outcomes
 
-    async def _apply(self, conn: asyncpg.Connection, record: ConsumerRecord) -> tuple[str, str]:
-        try:
-            envelope = decode(record.value)
-        except EventDecodeError as error:
-            raise PermanentFailure(str(error)) from error
+    async def _apply(self, conn: asyncpg.Connection, record: ConsumerRecord, read: Read) -> tuple[str, str]:
+        envelope = _readable(read)
         handler = self.handlers.get(envelope.event_type)
         if handler is None:
             return envelope.event_type, "ignored"
@@ -201,20 +237,16 @@ class EventConsumer:
         )
         if claimed.endswith(" 0"):
             return envelope.event_type, "duplicate"
-        try:
-            event = read_payload(envelope)
-        except EventDecodeError as error:
-            raise PermanentFailure(str(error)) from error
-        await handler(conn, event, envelope)
+        await handler(conn, _event(envelope), envelope)
         return envelope.event_type, "applied"
 
-    async def _apply_alone(self, record: ConsumerRecord) -> None:
+    async def _apply_alone(self, record: ConsumerRecord, read: Read) -> None:
         attempts, backoff = 0, self.settings.consumer_retry_backoff_seconds
         while True:
             attempts += 1
             try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    outcome = await self._apply(conn, record)
+                async with self._transaction() as conn:
+                    outcome = await self._apply(conn, record, read)
                 self._count([outcome])
                 return
             except Exception as error:
@@ -223,18 +255,20 @@ class EventConsumer:
                 self.metrics.handler_failures.labels(self.group).inc()
                 permanent = isinstance(error, PermanentFailure)
                 if permanent or attempts >= self.settings.consumer_max_attempts:
-                    await self._dead_letter(record, error, attempts)
+                    await self._dead_letter(record, read, error, attempts)
                     return
                 await asyncio.sleep(backoff * 2 ** (attempts - 1))
 
-    async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
+    async def _dead_letter(self, record: ConsumerRecord, read: Read, error: Exception, attempts: int) -> None:
         if not self.dead_letters:  # a replay: the live consumer dead-lettered this event already
             self.metrics.events_consumed.labels(self.group, "unreadable", "skipped").inc()
             log.warning("event skipped", extra={"topic": record.topic, "offset": record.offset, "error": str(error)})
             return
-        assert self.broker is not None
-        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
-        headers.update(_identity(record.value))
+        if self.broker is None:
+            raise RuntimeError("dead letters need the service's broker: subscribe() was not called")
+        headers = {k: (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
+        if isinstance(read, Envelope):
+            headers.update(event_id=str(read.event_id), event_type=read.event_type)
         headers.update(
             {
                 "dlq_error": f"{type(error).__name__}: {error}"[:2000],
@@ -250,52 +284,52 @@ class EventConsumer:
         self.metrics.events_consumed.labels(self.group, event_type, "dead_lettered").inc()
         log.error(
             "event dead-lettered",
-            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
-                   "attempts": attempts, "error": headers["dlq_error"]},
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "attempts": attempts,
+                "error": headers["dlq_error"],
+            },
         )
 
     def _count(self, outcomes: list[tuple[str, str]]) -> None:
         for event_type, outcome in outcomes:
             self.metrics.events_consumed.labels(self.group, event_type, outcome).inc()
 
-    def _advance(self, records: tuple[ConsumerRecord, ...]) -> None:
-        for record in records:
-            self.positions[(record.topic, record.partition)] = _Position(record.offset + 1, record.timestamp)
-
     async def observe_lag(self) -> None:
-        """Update lag gauges: high watermark minus committed offset, per assigned partition."""
-        consumer = getattr(self.subscriber, "consumer", None)
-        if consumer is None:
+        """Update lag gauges: high watermark minus committed offset, per partition assigned to any subscriber."""
+        consumers = [s.consumer for s in self.subscribers if s.consumer is not None]
+        if not consumers:
             return
-        oldest_behind_ms: int | None = None
-        assigned = {(tp.topic, str(tp.partition)) for tp in consumer.assignment()}
-        for topic, partition in self._lag_labels - assigned:  # moved to another replica by a rebalance
+        assigned = [(consumer, tp) for consumer in consumers for tp in consumer.assignment()]
+        labels = {(tp.topic, str(tp.partition)) for _, tp in assigned}
+        for topic, partition in self._lag_labels - labels:  # moved to another replica by a rebalance
             self.metrics.consumer_lag.remove(self.group, topic, partition)
-        self._lag_labels = assigned
-        for tp in consumer.assignment():
+        self._lag_labels = labels
+        oldest_behind_ms: int | None = None
+        for consumer, tp in assigned:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
             committed = await consumer.committed(tp) or 0
             lag = max(0, highwater - committed)
             self.metrics.consumer_lag.labels(self.group, tp.topic, str(tp.partition)).set(lag)
-            position = self.positions.get((tp.topic, tp.partition))
-            if lag and position:
-                oldest_behind_ms = min(oldest_behind_ms or position.timestamp_ms, position.timestamp_ms)
+            applied_at = self.applied_at.get((tp.topic, tp.partition))
+            if lag and applied_at:
+                oldest_behind_ms = min(oldest_behind_ms or applied_at, applied_at)
         seconds = 0.0 if oldest_behind_ms is None else max(0.0, time.time() - oldest_behind_ms / 1000)
         self.metrics.consumer_lag_seconds.labels(self.group).set(seconds)
 
 
-def _identity(value: bytes) -> dict[str, str]:
-    """event_id and event_type of a record, when it is readable enough to tell."""
+def _readable(read: Read) -> Envelope:
+    if isinstance(read, Unreadable):
+        raise PermanentFailure(str(read.error)) from read.error
+    return read
+
+
+def _event(envelope: Envelope) -> Event:
     try:
-        envelope = decode(value)
-    except EventDecodeError:
-        return {}
-    return {"event_id": str(envelope.event_id), "event_type": envelope.event_type}
-
-
-async def _no_decode(message: object) -> None:
-    # Envelopes are decoded per record by the consumer, so one unreadable record is dead-lettered
-    # instead of failing the whole batch inside the framework.
-    return None
+        return payload_of(envelope)
+    except EventDecodeError as error:
+        raise PermanentFailure(str(error)) from error

@@ -3,6 +3,7 @@
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -33,18 +34,32 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _login(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.pg_host,
+        "port": settings.pg_port,
+        "database": settings.pg_database,
+        "user": settings.pg_user,
+        "password": settings.pg_password,
+    }
+
+
 async def create_pool(settings: Settings, *, min_size: int = 1, schema: str | None = None) -> asyncpg.Pool:
     """A pool logged in as the service's own role, with its schema (or `schema`) as search_path."""
     return await asyncpg.create_pool(
-        host=settings.pg_host,
-        port=settings.pg_port,
-        database=settings.pg_database,
-        user=settings.pg_user,
-        password=settings.pg_password,
+        **_login(settings),
         min_size=min_size,
         max_size=settings.pg_pool_max,
-        server_settings={"search_path": schema or settings.schema, "application_name": settings.service},
+        server_settings={"search_path": schema or settings.pg_schema, "application_name": settings.service},
         init=_init_connection,
+    )
+
+
+async def connect(settings: Settings, *, application_name: str, **session: str) -> asyncpg.Connection:
+    """One connection outside the pool, as the service's role on its schema, with its own session settings."""
+    return await asyncpg.connect(
+        **_login(settings),
+        server_settings={"search_path": settings.pg_schema, "application_name": application_name, **session},
     )
 
 
@@ -60,7 +75,9 @@ async def migrate(pool: asyncpg.Pool, service_dir: Path | None) -> list[str]:
     """Apply the migrations not applied yet, each in its own transaction; return their names."""
     applied_now: list[str] = []
     async with pool.acquire() as conn:
-        await conn.execute(CREATE_MIGRATIONS_TABLE)
+        async with conn.transaction():  # processes starting together (serve --workers) create it once
+            await conn.execute(LOCK_MIGRATIONS)
+            await conn.execute(CREATE_MIGRATIONS_TABLE)
         for path in migration_files(service_dir):
             name = f"{path.parent.parent.name}/{path.name}"
             async with conn.transaction():

@@ -31,6 +31,7 @@ WITH RECURSIVE up AS (
 SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
 """
 SELECT_MEMBER = "SELECT * FROM directory_members WHERE member_id = $1"
+SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"
 SELECT_UNIT_LEVEL = "SELECT level FROM directory_units WHERE unit_id = $1"
 
 
@@ -51,16 +52,31 @@ class Member:
 async def on_unit_registered(conn: asyncpg.Connection, event: OrgUnitRegistered, _: Envelope) -> None:
     """Keep the latest state of a unit."""
     await conn.execute(
-        UPSERT_UNIT, event.unit_id, event.parent_id, event.level, event.name, event.cell_kind, event.commune,
-        [c.model_dump() for c in event.admin_codes], event.dissolved, event.merged_into,
+        UPSERT_UNIT,
+        event.unit_id,
+        event.parent_id,
+        event.level,
+        event.name,
+        event.cell_kind,
+        event.commune,
+        [c.model_dump() for c in event.admin_codes],
+        event.dissolved,
+        event.merged_into,
     )
 
 
 async def on_member_registered(conn: asyncpg.Connection, event: MemberRegistered, _: Envelope) -> None:
     """Keep the latest state of a member."""
     await conn.execute(
-        UPSERT_MEMBER, event.member_id, event.full_name, event.cell_id, event.admitted_on, event.status,
-        event.is_leader, event.is_head, event.left,
+        UPSERT_MEMBER,
+        event.member_id,
+        event.full_name,
+        event.cell_id,
+        event.admitted_on,
+        event.status,
+        event.is_leader,
+        event.is_head,
+        event.left,
     )
 
 
@@ -73,6 +89,11 @@ async def find_member(conn: asyncpg.Connection, member_id: str) -> Member | None
     """The member, or None when the directory does not know them."""
     row = await conn.fetchrow(SELECT_MEMBER, member_id)
     return None if row is None else Member(**{k: row[k] for k in Member.__dataclass_fields__})
+
+
+async def find_unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
+    """The unit as the local directory knows it (name, level, parent, commune, …), None when unknown."""
+    return await conn.fetchrow(SELECT_UNIT, unit_id)
 
 
 async def unit_level(conn: asyncpg.Connection, unit_id: str) -> str | None:

@@ -2,27 +2,19 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 import asyncpg
 
 from neuguong.runtime import locks
+from neuguong.runtime.commands import Answer
 from neuguong.runtime.errors import CommandRejected
 
-# Requests with one key wait for each other, so the second sees the first's answer.
-LOCK_KEY = f"SELECT pg_advisory_xact_lock({locks.IDEMPOTENCY}, hashtext($1 || '/' || $2))"
-SELECT_ANSWER = "SELECT request_hash, status_code, response FROM idempotency WHERE actor = $1 AND key = $2"
+# Requests with one key wait for each other, so the second sees the first's answer: the lock, then the read
+# on a fresh snapshot, in one round trip (migrations/0004_idempotency_recall.sql).
+RECALL = f"SELECT request_hash, status_code, response FROM idempotency_recall({locks.IDEMPOTENCY}, $1, $2)"
 INSERT_ANSWER = """
 INSERT INTO idempotency (actor, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)
 """
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A stored command answer."""
-
-    status: int
-    body: dict
 
 
 def request_hash(command: str, payload: object) -> str:
@@ -33,8 +25,7 @@ def request_hash(command: str, payload: object) -> str:
 
 async def recall(conn: asyncpg.Connection, actor: str, key: str, fingerprint: str) -> Answer | None:
     """The stored answer for (actor, key), if any; a different request under the same key is refused."""
-    await conn.execute(LOCK_KEY, actor, key)
-    row = await conn.fetchrow(SELECT_ANSWER, actor, key)
+    row = await conn.fetchrow(RECALL, actor, key)
     if row is None:
         return None
     if row["request_hash"] != fingerprint:

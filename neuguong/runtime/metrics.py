@@ -1,6 +1,9 @@
 """Prometheus metrics of the runtime, one registry per service process."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Seconds; a command is one transaction (tens of milliseconds), a read-model query or a feed up to seconds."""
 
 
 class RuntimeMetrics:
@@ -19,6 +22,18 @@ class RuntimeMetrics:
         )
         self.outbox_published = Counter(
             "neuguong_outbox_published", "Outbox rows published", ["service"], registry=registry
+        )
+        self.outbox_parked = Gauge(
+            "neuguong_outbox_parked",
+            "Outbox rows the broker refuses for good, set aside (with the later rows of their key) for an operator",
+            ["service"],
+            registry=registry,
+        )
+        self.relay_fenced = Counter(
+            "neuguong_relay_fenced",
+            "Marks refused because another relay started a later leadership term",
+            ["service"],
+            registry=registry,
         )
         self.relay_errors = Counter(
             "neuguong_relay_errors", "Relay failures (it restarts after each)", ["service"], registry=registry
@@ -55,4 +70,17 @@ class RuntimeMetrics:
         )
         self.system_errors = Counter(
             "neuguong_system_errors", "Errors the system caused (5xx)", ["service"], registry=registry
+        )
+        self.http_duration = Histogram(
+            "neuguong_http_request_duration_seconds",
+            "HTTP requests by route template, method and status, from the first byte read to the last sent",
+            ["service", "method", "route", "status"],
+            buckets=HTTP_BUCKETS,
+            registry=registry,
+        )
+        self.ready = Gauge(
+            "neuguong_ready",
+            "Readiness checks of the service as /readyz answers them (1 passes, 0 fails)",
+            ["service", "check"],
+            registry=registry,
         )

@@ -1,27 +1,34 @@
 """Wiring of one service: the only place that opens connections (pool, broker, relay, consumer)."""
 
 import asyncio
-import importlib
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
 from neuguong.runtime.auth import TokenVerifier
+from neuguong.runtime.clock import Clock, SystemClock
+from neuguong.runtime.commands import CommandBus
+from neuguong.runtime.commands import Handler as CommandHandler
 from neuguong.runtime.consumer import EventConsumer, Handler
 from neuguong.runtime.db import create_pool, migrate
+from neuguong.runtime.edge import DOCS_STATIC
 from neuguong.runtime.errors import install_error_handlers
-from neuguong.runtime.http import install_middlewares, operations_router
+from neuguong.runtime.http import install_middlewares
 from neuguong.runtime.kafka import broker_security
 from neuguong.runtime.logs import configure_logging
 from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.operations import operations_router, readiness
 from neuguong.runtime.relay import OutboxRelay
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import ensure_topics
@@ -32,12 +39,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """What makes a service itself: its name, schema migrations, handler table and HTTP routes."""
+    """What makes a service itself: its name, schema migrations, its two tables (commands it takes,
+    events it consumes) and HTTP routes. `dependencies` builds, once the service runs, what command
+    handlers ask for by keyword (see runtime.commands)."""
 
     name: str
     package_dir: Path
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     consumes: Sequence[str] = ()
+    commands: Mapping[type, CommandHandler] = field(default_factory=dict)
+    dependencies: Callable[[Settings], Mapping[str, object]] = lambda settings: {"settings": settings}
     routers: Sequence[APIRouter] = ()
 
 
@@ -52,9 +63,11 @@ class Runtime:
     broker: KafkaBroker
     relay: OutboxRelay
     consumer: EventConsumer | None
+    clock: Clock
+    commands: CommandBus
 
 
-def create_app(definition: ServiceDefinition, settings: Settings | None = None) -> FastAPI:
+def create_app(definition: ServiceDefinition, settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """The service's ASGI app; connections open in its lifespan, never at import time."""
     settings = settings or Settings(service=definition.name)
     if settings.service != definition.name:
@@ -63,30 +76,75 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with run_service(definition, settings, registry) as runtime:
+        async with run_service(definition, settings, registry, clock or SystemClock()) as runtime:
             app.state.runtime = runtime
             yield
 
-    app = FastAPI(title=f"Nêu Gương — {definition.name}", lifespan=lifespan)
-    app.state.registry = registry
+    app = FastAPIOffline(  # /docs and /redoc from the package's own copy of Swagger UI and ReDoc, no CDN
+        static_url=DOCS_STATIC,
+        title=f"Nêu Gương — {definition.name}",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_undocumented_operation,
+    )
+    app.state.registry = registry  # tests and benchmarks read the service's metrics from it
     install_middlewares(app, settings)
     install_error_handlers(app)
-    app.include_router(operations_router(registry))
+    app.include_router(operations_router(registry, definition.name))
     for router in definition.routers:
         app.include_router(router)
     return app
 
 
+API_DESCRIPTION = """Commands and reads of one service of Nêu Gương.
+
+- **Token**: a bearer JWT (Authorize, above) carrying `sub`, `role` and `unit`; none or a bad one is a 401,
+  acting outside the token's role or unit subtree a 403 that writes nothing. The feeds and the public page
+  are anonymous.
+- **Commands** (POST, PATCH) need an `Idempotency-Key` header (8–200 visible ASCII characters): the same
+  key with the same body answers the first answer again (`Idempotent-Replayed: true`) and writes nothing.
+- **Errors** are RFC 9457 problem details (`application/problem+json`) with two extensions: `errors`, every
+  field at fault and why (`[{field, reason}]`, summed up in `detail`), and `correlation_id` (also in the
+  `X-Correlation-Id` header); a 409 may add `existing`, the entry the command clashes with.
+"""
+
+
+def _undocumented_operation(route: APIRoute) -> str:
+    # Every route names its operation (`<service>_<verb>_<noun>`); one that does not shows in the document.
+    return f"undocumented_{route.name}"
+
+
+def subscribe_consumer(
+    definition: ServiceDefinition,
+    settings: Settings,
+    broker: KafkaBroker,
+    pool: asyncpg.Pool | None,
+    metrics: RuntimeMetrics,
+) -> EventConsumer | None:
+    """The service's consumer with its typed subscribers on `broker`; None when it consumes nothing.
+
+    ops.asyncapi calls it too, without a pool, on a broker that never connects: the document is these
+    subscribers."""
+    if not definition.handlers:
+        return None
+    consumer = EventConsumer(settings, pool, metrics, definition.handlers, definition.consumes)
+    consumer.subscribe(broker)
+    return consumer
+
+
 @contextlib.asynccontextmanager
 async def run_service(
-    definition: ServiceDefinition, settings: Settings, registry: CollectorRegistry
+    definition: ServiceDefinition, settings: Settings, registry: CollectorRegistry, clock: Clock | None = None
 ) -> AsyncIterator[Runtime]:
     """Open the pool, migrate, create topics, start broker, consumer and relay; close in reverse."""
     configure_logging(settings.service, settings.log_level)
     metrics = RuntimeMetrics(registry)
     verifier = None
     if settings.jwt_public_key_file is not None:
-        verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience)
+        lifetime = timedelta(seconds=settings.jwt_max_lifetime_seconds)
+        verifier = TokenVerifier.from_file(
+            settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience, lifetime
+        )
     pool = await create_pool(settings)
     try:
         await migrate(pool, definition.package_dir)
@@ -100,37 +158,50 @@ async def run_service(
             allow_auto_create_topics=False,
             middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service)],
         )
-        consumer = None
-        if definition.handlers:
-            consumer = EventConsumer(settings, pool, metrics, definition.handlers, list(definition.consumes))
-            consumer.subscribe(broker)
         await broker.start()
+        consumer = subscribe_consumer(definition, settings, broker, pool, metrics)
+        if consumer is not None:
+            await consumer.start()
         relay = OutboxRelay(settings, pool, metrics)
         await relay.start()
-        runtime = Runtime(settings, metrics, verifier, pool, broker, relay, consumer)
-        lag_task = asyncio.create_task(_observe_lag(runtime), name="consumer-lag")
+        commands = CommandBus(definition.commands, definition.dependencies(settings))
+        runtime = Runtime(settings, metrics, verifier, pool, broker, relay, consumer, clock or SystemClock(), commands)
+        lag_task = asyncio.create_task(_observe(runtime), name="consumer-lag-and-readiness")
         try:
             log.info("service started", extra={"http_port": settings.http_port})
             yield runtime
         finally:
             lag_task.cancel()
+            await asyncio.gather(lag_task, return_exceptions=True)
             await relay.stop()
             await broker.stop()
     finally:
-        await pool.close()
+        await close_pool(pool)
 
 
-async def _observe_lag(runtime: Runtime) -> None:
+POOL_CLOSE_SECONDS = 10.0
+
+
+async def close_pool(pool: asyncpg.Pool) -> None:
+    """Close the pool, waiting for connections in use a bounded time: asyncpg's close waits for every
+    connection to come back, so one task that never gives its connection back would keep the service from
+    ever stopping. After the bound the rest are terminated (their transactions roll back) and it is logged."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout=POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.error("connections still in use when stopping; terminated", extra={"seconds": POOL_CLOSE_SECONDS})
+        pool.terminate()
+
+
+async def _observe(runtime: Runtime) -> None:
     while True:
         await asyncio.sleep(runtime.settings.lag_interval_seconds)
+        try:
+            await readiness(runtime)
+        except Exception:
+            log.warning("could not check readiness", exc_info=True)
         if runtime.consumer is not None:
             try:
                 await runtime.consumer.observe_lag()
             except Exception:
                 log.warning("could not read consumer lag", exc_info=True)
-
-
-def load_definition(name: str) -> ServiceDefinition:
-    """The definition of services/<name> (its app.py declares DEFINITION)."""
-    module = importlib.import_module(f"services.{name}.app")
-    return module.DEFINITION

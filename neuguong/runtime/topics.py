@@ -1,10 +1,12 @@
-"""Creating the topics a service needs, with partitions and compaction as declared in schemas."""
+"""Creating the topics a service needs, with partitions and compaction as declared in schemas, and keeping
+the history they hold: event topics never expire, directory topics are compacted (DESIGN.md §9)."""
 
 import logging
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from neuguong.runtime.kafka import client_options
 from neuguong.runtime.settings import Settings
@@ -12,32 +14,106 @@ from schemas.topics import Topic
 
 log = logging.getLogger(__name__)
 
+DYNAMIC_TOPIC_CONFIG = 1
+"""DescribeConfigs' config_source of a value set on the topic itself (not a broker default)."""
+
+
+def topic_configs(topic: Topic, settings: Settings) -> dict[str, str]:
+    """The configuration every copy of `topic` must have: an event topic (and a dead-letter topic) is the
+    system's history and keeps every record forever; a directory topic keeps each key's latest record."""
+    sized = {"max.message.bytes": str(settings.topic_max_message_bytes)}
+    if topic.compacted:
+        return {"cleanup.policy": "compact", **sized}
+    return {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1", **sized}
+
+
+def corrections(wanted: dict[str, str], actual: dict[str, str]) -> dict[str, str]:
+    """The values of `wanted` an existing topic departs from. A larger max.message.bytes is the operator's
+    (raised to let a parked row through) and stays."""
+    wrong = {name: value for name, value in wanted.items() if actual.get(name) != value}
+    size = "max.message.bytes"
+    if size in wrong and size in actual and int(actual[size]) > int(wanted[size]):
+        del wrong[size]
+    return wrong
+
 
 async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
-    """Create the missing topics; existing ones are left as they are."""
+    """Create the missing topics; correct the history-keeping configuration of the existing ones."""
     admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.service}-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [
+        wanted = {settings.topic(t.name): t for t in topics}
+        missing = [
             NewTopic(
-                settings.topic(t.name),
+                name,
                 num_partitions=t.partitions,
                 replication_factor=settings.kafka_replication,
-                topic_configs={"cleanup.policy": "compact"} if t.compacted else {},
+                topic_configs=topic_configs(t, settings),
             )
-            for t in topics
-            if settings.topic(t.name) not in existing
+            for name, t in wanted.items()
+            if name not in existing
         ]
-        if not wanted:
-            return
-        try:
-            await admin.create_topics(wanted)
-        except TopicAlreadyExistsError:
-            pass  # another service created it at the same moment
-        log.info("topics created", extra={"topics": [t.name for t in wanted]})
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created it at the same moment
+            log.info("topics created", extra={"topics": [t.name for t in missing]})
+        await _correct(admin, settings, {name: t for name, t in wanted.items() if name in existing})
     finally:
         await admin.close()
+
+
+async def _correct(admin: AIOKafkaAdminClient, settings: Settings, topics: dict[str, Topic]) -> None:
+    if not topics:
+        return
+    try:
+        described = await describe_topic_configs(admin, list(topics))
+    except KafkaError as error:  # e.g. no DescribeConfigs ACL: the admin's provisioning is trusted then
+        log.warning("topic configurations not checked", extra={"error": f"{type(error).__name__}: {error}"})
+        return
+    for name, topic in topics.items():
+        values, own = described[name]
+        wrong = corrections(topic_configs(topic, settings), values)
+        if not wrong:
+            continue
+        # AlterConfigs replaces a topic's own settings as a whole: keep the ones set on it before.
+        resource = ConfigResource(ConfigResourceType.TOPIC, name, {**own, **wrong})
+        try:
+            for response in await admin.alter_configs([resource]):
+                _raise_on_error(response.to_object()["resources"])
+        except KafkaError as error:
+            log.error(
+                "topic keeps a finite history: configuration could not be corrected",
+                extra={"topic": name, "wanted": wrong, "error": f"{type(error).__name__}: {error}"},
+            )
+            continue
+        log.warning("topic configuration corrected", extra={"topic": name, "was": {k: values.get(k) for k in wrong}})
+
+
+async def describe_topic_configs(
+    admin: AIOKafkaAdminClient, names: list[str]
+) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """Each topic's effective configuration, and the part set on the topic itself."""
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    described: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    for response in await admin.describe_configs(resources):
+        results = response.to_object()["resources"]
+        _raise_on_error(results)
+        for result in results:
+            entries = result["config_entries"]
+            described[result["resource_name"]] = (
+                {e["config_names"]: e["config_value"] for e in entries},
+                {e["config_names"]: e["config_value"] for e in entries if e["config_source"] == DYNAMIC_TOPIC_CONFIG},
+            )
+    return described
+
+
+def _raise_on_error(results: list[dict]) -> None:
+    for result in results:
+        if result["error_code"]:
+            raise for_code(result["error_code"])(result.get("error_message") or result["resource_name"])
 
 
 async def topic_partitions(settings: Settings, topics: list[str]) -> list[TopicPartition]:

@@ -1,1 +1,0 @@
-"""Spreadsheet imports: the records provinces keep in Excel, through the services' own rules."""

@@ -3,15 +3,20 @@
 import asyncpg
 
 from neuguong.runtime import directory
-from neuguong.runtime.auth import Forbidden, Principal
-from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.auth import Forbidden, Principal, Role
+from neuguong.runtime.errors import CommandRejected, NotFound
+from services.commitments import store
 
-COMMITTEES = ("committee",)
-CELL_LEADERSHIP = ("cell_secretary", "committee")
+COMMITTEES: tuple[Role, ...] = ("committee",)
+CELL_LEADERSHIP: tuple[Role, ...] = ("cell_secretary", "committee")
 
 
 async def member_in_reach(
-    conn: asyncpg.Connection, principal: Principal, member_id: str, *, others: tuple[str, ...],
+    conn: asyncpg.Connection,
+    principal: Principal,
+    member_id: str,
+    *,
+    others: tuple[Role, ...],
     unknown: type[CommandRejected] = CommandRejected,
 ) -> tuple[directory.Member, list[str]]:
     """The member and their unit path, once the principal may act for them.
@@ -31,22 +36,34 @@ async def member_in_reach(
     return member, path
 
 
+async def commitment_in_reach(
+    conn: asyncpg.Connection, principal: Principal, commitment_id: str, others: tuple[Role, ...]
+) -> tuple[asyncpg.Record, directory.Member, list[str]]:
+    """The locked commitment, its member and unit path, once the principal may act on it."""
+    row = await store.lock_commitment(conn, commitment_id)
+    if row is None:
+        raise NotFound("commitment_id", "unknown commitment")
+    member, path = await member_in_reach(conn, principal, row["member_id"], others=others)
+    return row, member, path
+
+
+async def rateable_in_reach(
+    conn: asyncpg.Connection, principal: Principal, commitment_id: str
+) -> tuple[asyncpg.Record, directory.Member, list[str]]:
+    """The locked commitment a principal may rate: the competent unit rates, never the member (rule 3)."""
+    if principal.role == "member":
+        raise Forbidden("role: a member cannot rate a commitment, not even their own")
+    row, member, path = await commitment_in_reach(conn, principal, commitment_id, CELL_LEADERSHIP)
+    if principal.sub == member.member_id:
+        raise Forbidden("member_id: nobody rates their own commitment; the competent unit does")
+    return row, member, path
+
+
 async def cell_in_reach(conn: asyncpg.Connection, principal: Principal, cell_id: str) -> list[str]:
     """The cell's unit path, once the principal is its secretary or a committee above it."""
     path = await directory.unit_path(conn, cell_id)
     if not path or await directory.unit_level(conn, cell_id) != "cell":
         raise CommandRejected("cell_id", "unknown cell")
-    principal.require_role(*CELL_LEADERSHIP)
-    principal.require_subtree(path)
-    return path
-
-
-async def unit_in_reach(conn: asyncpg.Connection, principal: Principal, unit_id: str,
-                        unknown: type[CommandRejected] = CommandRejected) -> list[str]:
-    """A unit's path for reading its subtree: cell secretaries and committees at or above it."""
-    path = await directory.unit_path(conn, unit_id)
-    if not path:
-        raise unknown("unit_id", "unknown unit")
     principal.require_role(*CELL_LEADERSHIP)
     principal.require_subtree(path)
     return path

@@ -3,13 +3,13 @@
 from pathlib import Path
 
 from neuguong.runtime.service import ServiceDefinition
-from services.commitments import api, batch, handlers, queries, sessions
+from services.commitments import api, handlers
 
 DEFINITION = ServiceDefinition(
     name="commitments",
     package_dir=Path(__file__).parent,
+    commands=handlers.COMMANDS,
     handlers=handlers.HANDLERS,
     consumes=handlers.TOPICS,
-    routers=[batch.router, api.router, sessions.router, queries.router],
+    routers=[api.router, api.sessions],
 )
-

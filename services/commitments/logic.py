@@ -6,11 +6,12 @@ from datetime import date
 
 from neuguong import membership
 from neuguong.runtime.directory import Member
+from neuguong.runtime.errors import Refusal
+from schemas.commitments import PlanItem
+from services.commitments.commands import CommitmentContent, SessionRecord
 
 RATINGS = ("excellent", "good", "completed", "not_completed")
-
-Refusal = tuple[str, str] | None
-"""(field, reason) when a command breaks a rule, None when it may go ahead."""
+SESSION_CONTENT = {"topic_title", "topic_id", "present", "absent", "praised", "reminded", "resolution"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,32 @@ class DisciplineFact:
     discipline_id: str
     measure: str
     decided_on: date
+
+
+def commitment_content(command: CommitmentContent) -> dict:
+    """The stored and published content of a commitment, plan items numbered p1, p2, …"""
+    plan = [PlanItem(item_id=f"p{i + 1}", **item.model_dump()) for i, item in enumerate(command.plan)]
+    return {
+        "limitations": command.limitations,
+        "plan": [p.model_dump(mode="json") for p in plan],
+        "targets": command.targets,
+    }
+
+
+def session_content(record: SessionRecord) -> dict:
+    """The stored content of a session record (everything but its keys)."""
+    return record.model_dump(mode="json", include=SESSION_CONTENT)
+
+
+def unknown_items(plan_item_ids: Sequence[str], reviewed_ids: Iterable[str]) -> Refusal:
+    """A monthly review names only items of the plan."""
+    unknown = sorted(set(reviewed_ids) - set(plan_item_ids))
+    return ("items_reviewed", f"not in the plan: {', '.join(unknown)}") if unknown else None
+
+
+def months_missed_so_far(year: int, today: date) -> int:
+    """How many months of `year` have ended by `today`: only they can have been missed."""
+    return 12 if year < today.year else (today.month - 1 if year == today.year else 0)
 
 
 def is_exempt(member: Member, year: int) -> bool:
@@ -79,7 +106,9 @@ def disciplines_in_year(disciplines: Iterable[DisciplineFact], year: int) -> lis
     return [d for d in disciplines if d.decided_on.year == year]
 
 
-def rating_refusal(rating: str, year: int, report: ReportFacts | None, disciplines: Iterable[DisciplineFact]) -> Refusal:
+def rating_refusal(
+    rating: str, year: int, report: ReportFacts | None, disciplines: Iterable[DisciplineFact]
+) -> Refusal:
     """Rule 3: a discipline in the year forces not_completed; excellent needs 100% on time and every
     earlier limitation remedied; any rating but not_completed needs the year-end report."""
     if rating == "not_completed":
@@ -97,8 +126,15 @@ def rating_refusal(rating: str, year: int, report: ReportFacts | None, disciplin
     return None
 
 
-def session_refusal(held_on: date, month: str, today: date, cell_members: set[str],
-                    present: Sequence[str], absent: Sequence[str], named: dict[str, Sequence[str]]) -> Refusal:
+def session_refusal(
+    held_on: date,
+    month: str,
+    today: date,
+    cell_members: set[str],
+    present: Sequence[str],
+    absent: Sequence[str],
+    named: dict[str, Sequence[str]],
+) -> Refusal:
     """A session record must fit its month, not lie in the future, and name only the cell's members."""
     if f"{held_on.year}-{held_on.month:02d}" != month:
         return "held_on", f"{held_on} is not in {month}"
@@ -114,6 +150,27 @@ def session_refusal(held_on: date, month: str, today: date, cell_members: set[st
     return None
 
 
+def topic_refusal(topic_id: str | None, kind: str, month: str, topic: dict | None, cell_path: Sequence[str]) -> Refusal:
+    """A session names a topic only when thematic, and only one of the catalogue of its year issued by the cell's
+    own committees (a unit on its path)."""
+    if topic_id is None:
+        return None
+    if kind != "thematic":
+        return "topic_id", "only a thematic session takes up a topic of the catalogue"
+    if topic is None:
+        return "topic_id", f"{topic_id} is not in the catalogue of thematic topics"
+    if str(topic["year"]) != month[:4]:
+        return "topic_id", f"{topic_id} is a topic of {topic['year']}, not of {month[:4]}"
+    if topic["issuing_unit_id"] not in cell_path:
+        return "topic_id", f"{topic_id} was issued by {topic['issuing_unit_id']}, not a committee above this cell"
+    return None
+
+
+def issuing_refusal(level: str | None) -> Refusal:
+    """A committee issues topics; a cell takes them up."""
+    return ("issuing_unit_id", "a cell takes up topics; a committee above it issues them") if level == "cell" else None
+
+
 def missing_sessions(held: Iterable[tuple[str, str]], year: int, through_month: int) -> tuple[list[str], list[str]]:
     """Rule 4: months without a regular session and quarters without a thematic one, up to a month.
 
@@ -122,7 +179,9 @@ def missing_sessions(held: Iterable[tuple[str, str]], year: int, through_month: 
     held = list(held)
     months = [f"{year}-{m:02d}" for m in range(1, through_month + 1)]
     regular = {month for month, kind in held if kind == "regular"}
-    thematic_quarters = {(int(month[5:]) - 1) // 3 + 1 for month, kind in held if kind == "thematic" and month[:4] == str(year)}
+    thematic_quarters = {
+        (int(month[5:]) - 1) // 3 + 1 for month, kind in held if kind == "thematic" and month[:4] == str(year)
+    }
     missing_regular = [m for m in months if m not in regular]
     ended_quarters = range(1, through_month // 3 + 1)
     missing_thematic = [f"{year}-Q{q}" for q in ended_quarters if q not in thematic_quarters]

@@ -1,4 +1,4 @@
-"""Every SQL statement of services/commitments."""
+"""Every SQL statement of services/commitments: commitments and their lifecycle, cell sessions."""
 
 from datetime import date
 
@@ -13,7 +13,7 @@ INSERT INTO commitment_versions (commitment_id, version, content, reason, change
 """
 SELECT_BY_MEMBER_YEAR = "SELECT * FROM commitments WHERE member_id = $1 AND year = $2"
 # FOR UPDATE: commands on one commitment queue up, so versions and checks never race.
-SELECT_FOR_UPDATE = "SELECT * FROM commitments WHERE commitment_id = $1 FOR UPDATE"
+LOCK_COMMITMENT = "SELECT * FROM commitments WHERE commitment_id = $1 FOR UPDATE"
 SELECT_BY_ID = "SELECT * FROM commitments WHERE commitment_id = $1"
 UPDATE_CONTENT = "UPDATE commitments SET content = $2, version = $3, updated_at = now() WHERE commitment_id = $1"
 SELECT_BY_MEMBER = "SELECT * FROM commitments WHERE member_id = $1 ORDER BY year DESC"
@@ -38,7 +38,6 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (commitment_id) DO UPDATE SET rating = $2, rated_by = $3, rated_by_unit = $4, reason = $5,
     forced_by_discipline = $6, rated_at = now()
 """
-SELECT_RATING = "SELECT * FROM commitment_ratings WHERE commitment_id = $1"
 SELECT_SUBTREE_PAGE = """
 SELECT c.*, r.rating FROM commitments c LEFT JOIN commitment_ratings r USING (commitment_id)
 WHERE c.unit_path @> ARRAY[$1]::text[] AND c.year = $2 AND c.commitment_id > $3
@@ -58,12 +57,40 @@ SELECT c.*, r.rating FROM commitments c LEFT JOIN commitment_ratings r USING (co
 WHERE c.commitment_id = $1
 """
 
+INSERT_TOPIC = """
+INSERT INTO thematic_topics (topic_id, year, title, issuing_unit_id, unit_path, issued_by)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+"""
+SELECT_TOPIC = "SELECT topic_id, year, title, issuing_unit_id, unit_path FROM thematic_topics WHERE topic_id = $1"
+INSERT_SESSION = """
+INSERT INTO sessions (session_id, cell_id, month, kind, held_on, content, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+"""
+SELECT_REGULAR_SESSION = "SELECT * FROM sessions WHERE cell_id = $1 AND month = $2 AND kind = 'regular'"
+LOCK_SESSION = "SELECT * FROM sessions WHERE session_id = $1 FOR UPDATE"
+UPDATE_SESSION = """
+UPDATE sessions SET month = $2, kind = $3, held_on = $4, content = $5, revision = $6, updated_at = now()
+WHERE session_id = $1
+"""
+SELECT_CELL_MEMBERS = "SELECT member_id FROM directory_members WHERE cell_id = $1 AND NOT left_party"
+SELECT_SESSIONS_OF_CELL_YEAR = (
+    "SELECT * FROM sessions WHERE cell_id = $1 AND month LIKE $2 || '-%' ORDER BY month, held_on"
+)
+
 
 async def insert_commitment(conn: asyncpg.Connection, row: dict) -> bool:
     """Insert a commitment and its first version; False when the member already has one that year."""
     status = await conn.execute(
-        INSERT_COMMITMENT, row["commitment_id"], row["member_id"], row["cell_id"], row["year"], row["content"],
-        row["filed_by"], row["is_leader"], row["is_head"], row["unit_path"],
+        INSERT_COMMITMENT,
+        row["commitment_id"],
+        row["member_id"],
+        row["cell_id"],
+        row["year"],
+        row["content"],
+        row["filed_by"],
+        row["is_leader"],
+        row["is_head"],
+        row["unit_path"],
     )
     if status.endswith(" 0"):
         return False
@@ -78,7 +105,7 @@ async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int)
 
 async def lock_commitment(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
     """A commitment, locked until the end of the transaction."""
-    return await conn.fetchrow(SELECT_FOR_UPDATE, commitment_id)
+    return await conn.fetchrow(LOCK_COMMITMENT, commitment_id)
 
 
 async def select_commitment_by_id(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
@@ -86,8 +113,9 @@ async def select_commitment_by_id(conn: asyncpg.Connection, commitment_id: str) 
     return await conn.fetchrow(SELECT_BY_ID, commitment_id)
 
 
-async def amend_commitment(conn: asyncpg.Connection, commitment_id: str, version: int, content: dict, reason: str,
-                           by: str) -> None:
+async def amend_commitment(
+    conn: asyncpg.Connection, commitment_id: str, version: int, content: dict, reason: str, by: str
+) -> None:
     """Store a new version and make it current."""
     await conn.execute(INSERT_VERSION, commitment_id, version, content, reason, by)
     await conn.execute(UPDATE_CONTENT, commitment_id, content, version)
@@ -118,8 +146,9 @@ async def select_reflection(conn: asyncpg.Connection, commitment_id: str, month:
     return await conn.fetchrow(SELECT_REFLECTION, commitment_id, month)
 
 
-async def insert_report(conn: asyncpg.Connection, commitment_id: str, content: dict, on_time: int, remedied: bool,
-                        self_rating: str, by: str) -> bool:
+async def insert_report(
+    conn: asyncpg.Connection, commitment_id: str, content: dict, on_time: int, remedied: bool, self_rating: str, by: str
+) -> bool:
     """Record the year-end report; False when there is one already."""
     status = await conn.execute(INSERT_REPORT, commitment_id, content, on_time, remedied, self_rating, by)
     return status.endswith(" 1")
@@ -130,26 +159,24 @@ async def select_report(conn: asyncpg.Connection, commitment_id: str) -> asyncpg
     return await conn.fetchrow(SELECT_REPORT, commitment_id)
 
 
-async def upsert_rating(conn: asyncpg.Connection, commitment_id: str, rating: str, by: str, unit: str, reason: str,
-                        forced_by: str | None) -> None:
+async def upsert_rating(
+    conn: asyncpg.Connection, commitment_id: str, rating: str, by: str, unit: str, reason: str, forced_by: str | None
+) -> None:
     """Set the commitment's rating (a later rating replaces the earlier one)."""
     await conn.execute(UPSERT_RATING, commitment_id, rating, by, unit, reason, forced_by)
 
 
-async def select_rating(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
-    """The current rating of a commitment."""
-    return await conn.fetchrow(SELECT_RATING, commitment_id)
-
-
-async def select_subtree_page(conn: asyncpg.Connection, unit_id: str, year: int, after: str, limit: int
-                              ) -> tuple[list[asyncpg.Record], int]:
+async def select_subtree_page(
+    conn: asyncpg.Connection, unit_id: str, year: int, after: str, limit: int
+) -> tuple[list[asyncpg.Record], int]:
     """One page of a unit subtree's commitments for a year (keyset on commitment_id), and the total."""
     rows = await conn.fetch(SELECT_SUBTREE_PAGE, unit_id, year, after, limit)
     return rows, await conn.fetchval(COUNT_SUBTREE, unit_id, year)
 
 
-async def insert_discipline(conn: asyncpg.Connection, discipline_id: str, member_id: str, measure: str,
-                            decided_on: date) -> None:
+async def insert_discipline(
+    conn: asyncpg.Connection, discipline_id: str, member_id: str, measure: str, decided_on: date
+) -> None:
     """Remember a discipline imposed on a member."""
     await conn.execute(UPSERT_DISCIPLINE, discipline_id, member_id, measure, decided_on)
 
@@ -163,3 +190,57 @@ async def lock_commitment_of_year(conn: asyncpg.Connection, member_id: str, year
     """The member's commitment of a year with its rating (None when unrated), locked; None without one."""
     commitment_id = await conn.fetchval(LOCK_OF_MEMBER_YEAR, member_id, year)
     return None if commitment_id is None else await conn.fetchrow(SELECT_WITH_RATING, commitment_id)
+
+
+async def insert_topic(
+    conn: asyncpg.Connection, topic_id: str, year: int, title: str, unit_id: str, path: list[str], by: str
+) -> bool:
+    """Add a topic to the catalogue; False when its code is taken."""
+    return (await conn.execute(INSERT_TOPIC, topic_id, year, title, unit_id, path, by)).endswith(" 1")
+
+
+async def select_topic(conn: asyncpg.Connection, topic_id: str) -> asyncpg.Record | None:
+    """A topic of the catalogue."""
+    return await conn.fetchrow(SELECT_TOPIC, topic_id)
+
+
+async def insert_session(
+    conn: asyncpg.Connection,
+    session_id: str,
+    cell_id: str,
+    month: str,
+    kind: str,
+    held_on: date,
+    content: dict,
+    by: str,
+) -> bool:
+    """Record a session; False when the cell already has a regular session that month."""
+    status = await conn.execute(INSERT_SESSION, session_id, cell_id, month, kind, held_on, content, by)
+    return status.endswith(" 1")
+
+
+async def select_regular(conn: asyncpg.Connection, cell_id: str, month: str) -> asyncpg.Record | None:
+    """The cell's regular session of a month."""
+    return await conn.fetchrow(SELECT_REGULAR_SESSION, cell_id, month)
+
+
+async def lock_session(conn: asyncpg.Connection, session_id: str) -> asyncpg.Record | None:
+    """A session, locked until the end of the transaction."""
+    return await conn.fetchrow(LOCK_SESSION, session_id)
+
+
+async def update_session(
+    conn: asyncpg.Connection, session_id: str, month: str, kind: str, held_on: date, content: dict, revision: int
+) -> None:
+    """Replace a session record with its amended version."""
+    await conn.execute(UPDATE_SESSION, session_id, month, kind, held_on, content, revision)
+
+
+async def select_cell_members(conn: asyncpg.Connection, cell_id: str) -> set[str]:
+    """Ids of the cell's current members."""
+    return {row["member_id"] for row in await conn.fetch(SELECT_CELL_MEMBERS, cell_id)}
+
+
+async def select_sessions_of_year(conn: asyncpg.Connection, cell_id: str, year: int) -> list[asyncpg.Record]:
+    """A cell's sessions of a year."""
+    return await conn.fetch(SELECT_SESSIONS_OF_CELL_YEAR, cell_id, str(year))

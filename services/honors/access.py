@@ -5,12 +5,13 @@ from dataclasses import dataclass
 import asyncpg
 
 from neuguong.runtime import directory
-from neuguong.runtime.auth import Forbidden, Principal
-from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.auth import Forbidden, Principal, Role
+from neuguong.runtime.errors import CommandRejected, Conflict, NotFound, refuse
 from services.honors import logic, store
+from services.honors.views import honor_view, nomination_view
 
-RECORDERS = ("cell_secretary", "committee")
-READERS_OF_FINDINGS = ("cell_secretary", "committee", "inspector", "operator")
+RECORDERS: tuple[Role, ...] = ("cell_secretary", "committee")
+READERS_OF_FINDINGS: tuple[Role, ...] = ("cell_secretary", "committee", "inspector", "operator")
 
 
 @dataclass(frozen=True)
@@ -32,22 +33,24 @@ class Roll:
     unit_path: list[str]
 
 
-async def find_subject(conn: asyncpg.Connection, kind: str, subject_id: str,
-                       unknown: type[CommandRejected] = CommandRejected) -> Subject:
+async def find_subject(
+    conn: asyncpg.Connection, kind: str, subject_id: str, unknown: type[CommandRejected] = CommandRejected
+) -> Subject:
     """The subject's name (from the directory) and unit path: a member's cell path, a unit's own."""
     if kind == "member":
         member = await directory.find_member(conn, subject_id)
         if member is None or member.left_party:
             raise unknown("subject.id", "unknown member")
         return Subject(kind, subject_id, member.full_name, await directory.unit_path(conn, member.cell_id))
-    unit = await store.select_unit(conn, subject_id)
+    unit = await directory.find_unit(conn, subject_id)
     if unit is None:
         raise unknown("subject.id", "unknown unit")
     return Subject(kind, subject_id, unit["name"], await directory.unit_path(conn, subject_id))
 
 
-async def own_roll(conn: asyncpg.Connection, principal: Principal, unit_id: str | None, field: str,
-                   requested_level: str | None = None) -> Roll:
+async def own_roll(
+    conn: asyncpg.Connection, principal: Principal, unit_id: str | None, field: str, requested_level: str | None = None
+) -> Roll:
     """The roll of the token's own unit: committees keep their unit's, a cell secretary only its cell's."""
     principal.require_role(*RECORDERS)
     unit_id = unit_id or principal.unit
@@ -56,30 +59,41 @@ async def own_roll(conn: asyncpg.Connection, principal: Principal, unit_id: str 
         raise Forbidden(f"{field}: a cell secretary records only cell-level honors of its own cell {principal.unit}")
     if unit_id != principal.unit:
         raise Forbidden(f"{field}: a committee of {principal.unit} acts only for its own unit, not {unit_id}")
-    unit = await store.select_unit(conn, unit_id)
+    roll = await roll_of(conn, unit_id, field)
+    if secretary and roll.level != "cell":
+        raise Forbidden(f"{field}: a cell secretary's token must name a cell, not a {roll.level}")
+    refuse(logic.level_refusal(requested_level, roll.level, unit_id))
+    return roll
+
+
+async def roll_of(conn: asyncpg.Connection, unit_id: str, field: str = "recording_unit_id") -> Roll:
+    """Any unit's roll (the token's own, or the receiver of a nomination)."""
+    unit = await directory.find_unit(conn, unit_id)
     if unit is None:
-        raise CommandRejected(field, "unknown unit")
-    if secretary and unit["level"] != "cell":
-        raise Forbidden(f"{field}: a cell secretary's token must name a cell, not a {unit['level']}")
-    refusal = logic.level_refusal(requested_level, unit["level"], unit_id)
-    if refusal is not None:
-        raise CommandRejected(*refusal)
+        raise CommandRejected(field, f"unknown unit {unit_id}")
     return Roll(unit_id, unit["level"], await directory.unit_path(conn, unit_id))
 
 
-async def roll_of(conn: asyncpg.Connection, unit_id: str) -> Roll:
-    """Any unit's roll (the receiver of a nomination)."""
-    unit = await store.select_unit(conn, unit_id)
-    if unit is None:
-        raise CommandRejected("recording_unit_id", f"unknown unit {unit_id}")
-    return Roll(unit_id, unit["level"], await directory.unit_path(conn, unit_id))
+async def honor_to_revoke(conn: asyncpg.Connection, principal: Principal, honor_id: str) -> asyncpg.Record:
+    """The locked honor, still on the roll, once the principal is an operator over its subtree."""
+    principal.require_role("operator")
+    honor = await store.lock_honor(conn, honor_id)
+    if honor is None:
+        raise NotFound("honor_id", "unknown honor")
+    principal.require_subtree(list(honor["unit_path"]))
+    if honor["revoked_at"] is not None:
+        raise Conflict("honor_id", "already revoked", existing=honor_view(honor))
+    return honor
 
 
-async def unit_in_reach(conn: asyncpg.Connection, principal: Principal, unit_id: str,
-                        unknown: type[CommandRejected] = CommandRejected) -> list[str]:
-    """A unit's path for reading its subtree's roll: any token at or above it."""
-    path = await directory.unit_path(conn, unit_id)
-    if not path:
-        raise unknown("unit_id", "unknown unit")
-    principal.require_subtree(path)
-    return path
+async def nomination_to_decide(conn: asyncpg.Connection, principal: Principal, nomination_id: str) -> asyncpg.Record:
+    """The locked pending nomination, once the principal is the committee of the unit that decides it."""
+    principal.require_role(*RECORDERS)
+    row = await store.lock_nomination(conn, nomination_id)
+    if row is None:
+        raise NotFound("nomination_id", "unknown nomination")
+    if principal.unit != row["recording_unit_id"]:
+        raise Forbidden(f"nomination_id: only {row['recording_unit_id']} decides this nomination")
+    if row["status"] != "pending":
+        raise Conflict("nomination_id", f"already {row['status']}", existing=nomination_view(row))
+    return row

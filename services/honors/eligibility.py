@@ -113,22 +113,35 @@ def is_eligible_for_honor(subject_kind: str, findings: Findings, period: str, to
     window, reasons = gate_window(period, today), []
     for i in findings.inspections:
         if i.conclusion is None:
-            reasons.append(Reason("open_inspection", i.inspection_id,
-                                  f"{i.kind} {i.inspection_id} of {i.period} opened on {i.opened_on} is still open"))
+            reasons.append(
+                Reason(
+                    "open_inspection",
+                    i.inspection_id,
+                    f"{i.kind} {i.inspection_id} of {i.period} opened on {i.opened_on} is still open",
+                )
+            )
         elif i.conclusion == "violation" and (in_window(i.concluded_on, window) or overlaps(i.period, period)):
             message = f"{i.kind} {i.inspection_id} of {i.period} concluded a violation on {i.concluded_on}"
             reasons.append(Reason("violation", i.inspection_id, message))
     for d in findings.disciplines:
         if in_window(d.decided_on, window):
-            reasons.append(Reason("discipline", d.discipline_id,
-                                  f"discipline {d.discipline_id} ({d.measure}) decided on {d.decided_on}"))
+            reasons.append(
+                Reason(
+                    "discipline",
+                    d.discipline_id,
+                    f"discipline {d.discipline_id} ({d.measure}) decided on {d.decided_on}",
+                )
+            )
     if subject_kind == "member":
         year = int(period[:4])
         for r in sorted(findings.ratings, key=lambda r: r.year):
             if r.rating == "not_completed" and r.year in (year - 1, year):
                 of = f" (commitment {r.commitment_id})" if r.commitment_id else ""
-                reasons.append(Reason("not_completed_rating", r.commitment_id or str(r.year),
-                                      f"rated not_completed for {r.year}{of}"))
+                reasons.append(
+                    Reason(
+                        "not_completed_rating", r.commitment_id or str(r.year), f"rated not_completed for {r.year}{of}"
+                    )
+                )
     return Eligibility(tuple(reasons))
 
 
@@ -141,5 +154,5 @@ def discipline_revokes(decided_on: date, honor_period: str, recorded_on: date) -
     """Whether a discipline learned after the honor was recorded takes it off the roll."""
     start, end = period_bounds(honor_period)
     return (year_before(decided_on) < end and start <= decided_on) or in_window(
-        decided_on, gate_window(honor_period, recorded_on))
-
+        decided_on, gate_window(honor_period, recorded_on)
+    )

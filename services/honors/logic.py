@@ -1,11 +1,5 @@
-"""Pure rules of the honor roll: cadence (rule 5), levels and who records where (DESIGN.md §5, §8).
-
-Cadence of each level's roll (rule 5; district and province are this system's decision):
-
-- cell (rural and agency cells alike): by month — the monthly cell session names the month's examples;
-- grassroots committee: by half-year and by year — its six-month and year-end reviews;
-- district (the former district-level committees): by half-year and by year, like grassroots;
-- province: by year — the province honors once a year, at its year-end review.
+"""Pure rules of the honor roll: which periods a roll takes (rule 5, from neuguong.cadence, and the 2025
+reorganisation), levels and who records where (DESIGN.md §5, §8). Rule 6 is in eligibility.py.
 
 A period must also have begun: nobody is honored for a month that has not started.
 """
@@ -13,33 +7,32 @@ A period must also have begun: nobody is honored for a month that has not starte
 from collections.abc import Sequence
 from datetime import date
 
-from neuguong.periods import PeriodKind, period_bounds, period_kind
+from neuguong.cadence import DISTRICT_LEVEL_CEASED_ON, level_existed, roll_period_kinds
+from neuguong.periods import period_bounds, period_kind
+from neuguong.runtime.errors import Refusal
 
-Refusal = tuple[str, str] | None
-"""(field, reason) when a command breaks a rule, None when it may go ahead."""
-
-CADENCE: dict[str, tuple[PeriodKind, ...]] = {
-    "cell": ("month",),
-    "grassroots": ("half-year", "year"),
-    "district": ("half-year", "year"),
-    "province": ("year",),
-}
 EXAMPLE = {"month": "2026-05", "quarter": "2026-Q2", "half-year": "2026-H1", "year": "2026"}
-
-
-def allowed_period_kinds(level: str) -> tuple[PeriodKind, ...]:
-    """The kinds of period the roll of a unit at `level` is kept by."""
-    return CADENCE[level]
 
 
 def cadence_refusal(level: str, period: str, today: date) -> Refusal:
     """Rule 5: the period must be of a kind the recording unit's roll is kept by, and have begun."""
-    kind, allowed = period_kind(period), CADENCE[level]
+    kind, allowed = period_kind(period), roll_period_kinds(level)
     if kind not in allowed:
         examples = ", ".join(f"{k} ({EXAMPLE[k]})" for k in allowed)
         return "period", f"{period} is a {kind}; the {level} honor roll is kept by {examples}"
     if period_bounds(period)[0] > today:
         return "period", f"{period} has not begun yet"
+    return None
+
+
+def reorganisation_refusal(level: str, period: str) -> Refusal:
+    """A district-level roll takes only periods that began before the district level ceased (2025-07-01);
+    a period that began earlier (2025, 2025-H1) was the district's own and may still be recorded."""
+    if not level_existed(level, period):
+        return "period", (
+            f"{period} begins on or after {DISTRICT_LEVEL_CEASED_ON}, when the district level "
+            "ceased in the reorganisation; a district-level roll takes only earlier periods"
+        )
     return None
 
 
@@ -63,3 +56,10 @@ def level_refusal(requested: str | None, level: str, recording_unit_id: str) -> 
 def receiving_unit(proposing_path: Sequence[str]) -> str | None:
     """The unit directly above the proposing unit, which decides its nominations (None at the top)."""
     return proposing_path[-2] if len(proposing_path) >= 2 else None
+
+
+def nominee_refusal(subject_path: Sequence[str], proposing_unit_id: str) -> Refusal:
+    """A unit nominates only subjects of its own subtree."""
+    if proposing_unit_id not in subject_path:
+        return "subject.id", f"not in the subtree of the proposing unit {proposing_unit_id}"
+    return None

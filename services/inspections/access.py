@@ -1,16 +1,22 @@
-"""Who may act on whom in services/inspections (DESIGN.md §8): inspectors and committees, in their subtree."""
+"""Who may act on whom in services/inspections (DESIGN.md §8): inspectors and committees, in their subtree.
+
+A unit's subtree is checked by the shared `neuguong.runtime.access.unit_in_reach` with `roles=INSPECTORS`.
+"""
 
 import asyncpg
 
 from neuguong.runtime import directory
-from neuguong.runtime.auth import Principal
-from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.auth import Forbidden, Principal, Role
+from neuguong.runtime.errors import CommandRejected, NotFound, refuse
+from services.inspections import logic, store
+from services.inspections.commands import TargetIn
 
-INSPECTORS = ("inspector", "committee")
+INSPECTORS: tuple[Role, ...] = ("inspector", "committee")
 
 
-async def target_path(conn: asyncpg.Connection, kind: str, target_id: str,
-                      unknown: type[CommandRejected] = CommandRejected) -> list[str]:
+async def target_path(
+    conn: asyncpg.Connection, kind: str, target_id: str, unknown: type[CommandRejected] = CommandRejected
+) -> list[str]:
     """The target's unit path: a member's cell path, a unit's own path."""
     if kind == "member":
         member = await directory.find_member(conn, target_id)
@@ -30,12 +36,39 @@ async def target_in_reach(conn: asyncpg.Connection, principal: Principal, kind: 
     return path
 
 
-async def unit_in_reach(conn: asyncpg.Connection, principal: Principal, unit_id: str,
-                        unknown: type[CommandRejected] = CommandRejected) -> list[str]:
-    """A unit's path for reading its subtree's findings: inspectors and committees at or above it."""
+async def committee_over_target(
+    conn: asyncpg.Connection, principal: Principal, target: TargetIn, committee_unit_id: str | None
+) -> tuple[list[str], str]:
+    """The target's unit path and the committee that acts on it (default: the token's unit), once the
+    principal may act on the target and the committee lies between the token's unit and the target."""
+    path = await target_in_reach(conn, principal, target.kind, target.id)
+    committee = committee_unit_id or principal.unit
+    refuse(logic.committee_refusal(committee, path, principal.unit))
+    return path, committee
+
+
+async def inspection_to_conclude(conn: asyncpg.Connection, principal: Principal, inspection_id: str) -> asyncpg.Record:
+    """The locked inspection, once the principal speaks for the committee that opened it or one above.
+
+    Never a lower body, and never the inspected unit's own committee.
+    """
     principal.require_role(*INSPECTORS)
-    path = await directory.unit_path(conn, unit_id)
-    if not path:
-        raise unknown("unit_id", "unknown unit")
-    principal.require_subtree(path)
-    return path
+    row = await store.lock_inspection(conn, inspection_id)
+    if row is None:
+        raise NotFound("inspection_id", "unknown inspection")
+    committee = row["committee_unit_id"]
+    try:
+        principal.require_subtree(await directory.unit_path(conn, committee) or [committee])
+    except Forbidden as error:
+        raise Forbidden(f"unit: only {committee} or a committee above it concludes this inspection") from error
+    return row
+
+
+async def readable_inspection(conn: asyncpg.Connection, principal: Principal, inspection_id: str) -> asyncpg.Record:
+    """An inspection, for inspectors and committees above its target."""
+    principal.require_role(*INSPECTORS)
+    row = await store.select_inspection(conn, inspection_id)
+    if row is None:
+        raise NotFound("inspection_id", "unknown inspection")
+    principal.require_subtree(list(row["unit_path"]))
+    return row

@@ -1,13 +1,10 @@
-"""Bodies of the HTTP commands of services/inspections, as clients send them."""
-
-from datetime import date
+"""The commands of services/inspections, as clients send them (an HTTP body, plus the ids its path names)."""
 
 from pydantic import Field
 
-from neuguong.runtime.input import Command, InputText, OptionalInputText
+from neuguong.runtime.input import Command, InputDate, InputPeriod, InputText, OptionalInputText
 from schemas.inspections import Conclusion, DisciplineMeasure, InspectionKind, TargetKind
-from schemas.text import Identifier, Period
-
+from schemas.text import Identifier
 
 
 class TargetIn(Command):
@@ -23,20 +20,27 @@ class OpenInspection(Command):
     kind: InspectionKind
     target: TargetIn
     topic_title: InputText
-    period: Period = Field(description="the period under inspection: 2025, 2025-H2, 2025-Q3 or 2025-09")
+    period: InputPeriod = Field(description="the period under inspection: 2025, 2025-H2, 2025-Q3 or 2025-09")
     committee_unit_id: Identifier | None = Field(
-        default=None, description="the inspecting committee: the token's unit (default) or a unit below it, "
-                                  "at or above the target")
-    opened_on: date | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
+        default=None,
+        description="the inspecting committee: the token's unit (default) or a unit below it, at or above the target",
+    )
+    opened_on: InputDate | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
 
 
-class ConcludeInspection(Command):
-    """Command: the conclusion of an open inspection (once)."""
+class ConcludeInspectionBody(Command):
+    """The conclusion of an open inspection, as the HTTP body says it."""
 
     conclusion: Conclusion
     summary: InputText
     recommendations: list[InputText] = Field(default_factory=list, max_length=50)
-    concluded_on: date | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
+    concluded_on: InputDate | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
+
+
+class ConcludeInspection(ConcludeInspectionBody):
+    """Command: the conclusion of an open inspection (once)."""
+
+    inspection_id: Identifier
 
 
 class ImposeDiscipline(Command):
@@ -45,7 +49,7 @@ class ImposeDiscipline(Command):
     target: TargetIn
     measure: DisciplineMeasure
     reason: InputText
-    decided_on: date | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
+    decided_on: InputDate | None = Field(default=None, description="default: today (Asia/Ho_Chi_Minh)")
     inspection_id: Identifier | None = Field(default=None, description="the inspection that found the violation")
     decided_by_unit: Identifier | None = Field(default=None, description="default: the token's unit")
     note: OptionalInputText = ""

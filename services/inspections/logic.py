@@ -4,22 +4,21 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from neuguong.periods import period_bounds
-
-Refusal = tuple[str, str] | None
-"""(field, reason) when a command breaks a rule, None when it may go ahead."""
+from neuguong.runtime.errors import Refusal
 
 # Party Charter, art. 35–36: organisations are reprimanded, warned or dissolved; members may also be
 # removed from post or expelled. Dissolution is not a measure of this system.
-MEASURES_FOR = {"member": ("reprimand", "warning", "removal_from_post", "expulsion"),
-                "unit": ("reprimand", "warning")}
+MEASURES_FOR = {"member": ("reprimand", "warning", "removal_from_post", "expulsion"), "unit": ("reprimand", "warning")}
 
 
 def committee_refusal(committee_unit_id: str, target_path: Sequence[str], token_unit: str) -> Refusal:
     """The inspecting committee is the token's unit or a unit below it, at or above the target."""
-    allowed = list(target_path[target_path.index(token_unit):]) if token_unit in target_path else []
+    allowed = list(target_path[target_path.index(token_unit) :]) if token_unit in target_path else []
     if committee_unit_id not in allowed:
-        return ("committee_unit_id",
-                f"{committee_unit_id} is not between {token_unit} and the target (one of: {', '.join(allowed)})")
+        return (
+            "committee_unit_id",
+            f"{committee_unit_id} is not between {token_unit} and the target (one of: {', '.join(allowed)})",
+        )
     return None
 
 

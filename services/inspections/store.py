@@ -22,7 +22,6 @@ INSERT INTO disciplines (discipline_id, target_kind, target_id, measure, decided
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 """
 SELECT_DISCIPLINE = "SELECT * FROM disciplines WHERE discipline_id = $1"
-SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"
 # Keyset pages on the UUIDv7 ids (creation order); NULL filters match everything.
 SELECT_INSPECTIONS = """
 SELECT * FROM inspections
@@ -45,9 +44,19 @@ ORDER BY discipline_id LIMIT $6
 async def insert_inspection(conn: asyncpg.Connection, row: dict) -> None:
     """Store a newly opened inspection."""
     await conn.execute(
-        INSERT_INSPECTION, row["inspection_id"], row["kind"], row["target_kind"], row["target_id"],
-        row["topic_title"], row["period"], row["period_start"], row["period_end"], row["committee_unit_id"],
-        row["unit_path"], row["opened_on"], row["opened_by"],
+        INSERT_INSPECTION,
+        row["inspection_id"],
+        row["kind"],
+        row["target_kind"],
+        row["target_id"],
+        row["topic_title"],
+        row["period"],
+        row["period_start"],
+        row["period_end"],
+        row["committee_unit_id"],
+        row["unit_path"],
+        row["opened_on"],
+        row["opened_by"],
     )
 
 
@@ -61,8 +70,15 @@ async def lock_inspection(conn: asyncpg.Connection, inspection_id: str) -> async
     return await conn.fetchrow(LOCK_INSPECTION, inspection_id)
 
 
-async def conclude_inspection(conn: asyncpg.Connection, inspection_id: str, conclusion: str, summary: str,
-                              recommendations: list[str], concluded_on: date, by: str) -> bool:
+async def conclude_inspection(
+    conn: asyncpg.Connection,
+    inspection_id: str,
+    conclusion: str,
+    summary: str,
+    recommendations: list[str],
+    concluded_on: date,
+    by: str,
+) -> bool:
     """Record the conclusion; False when the inspection was already concluded."""
     status = await conn.execute(CONCLUDE, inspection_id, conclusion, summary, recommendations, concluded_on, by)
     return status.endswith(" 1")
@@ -71,9 +87,18 @@ async def conclude_inspection(conn: asyncpg.Connection, inspection_id: str, conc
 async def insert_discipline(conn: asyncpg.Connection, row: dict) -> None:
     """Store a discipline."""
     await conn.execute(
-        INSERT_DISCIPLINE, row["discipline_id"], row["target_kind"], row["target_id"], row["measure"],
-        row["decided_on"], row["reason"], row["inspection_id"], row["decided_by_unit"], row["note"],
-        row["unit_path"], row["decided_by"],
+        INSERT_DISCIPLINE,
+        row["discipline_id"],
+        row["target_kind"],
+        row["target_id"],
+        row["measure"],
+        row["decided_on"],
+        row["reason"],
+        row["inspection_id"],
+        row["decided_by_unit"],
+        row["note"],
+        row["unit_path"],
+        row["decided_by"],
     )
 
 
@@ -82,21 +107,31 @@ async def select_discipline(conn: asyncpg.Connection, discipline_id: str) -> asy
     return await conn.fetchrow(SELECT_DISCIPLINE, discipline_id)
 
 
-async def select_unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
-    """A unit of the local directory."""
-    return await conn.fetchrow(SELECT_UNIT, unit_id)
-
-
-async def select_inspections(conn: asyncpg.Connection, unit_id: str, after: str, limit: int, *,
-                             target_id: str | None, bounds: tuple[date, date] | None, kind: str | None,
-                             status: str | None) -> list[asyncpg.Record]:
+async def select_inspections(
+    conn: asyncpg.Connection,
+    unit_id: str,
+    after: str,
+    limit: int,
+    *,
+    target_id: str | None,
+    bounds: tuple[date, date] | None,
+    kind: str | None,
+    status: str | None,
+) -> list[asyncpg.Record]:
     """A page of a subtree's inspections, optionally of one target, overlapping a period, of a kind or status."""
     start, end = bounds or (None, None)
     return await conn.fetch(SELECT_INSPECTIONS, unit_id, after, target_id, start, end, kind, status, limit)
 
 
-async def select_disciplines(conn: asyncpg.Connection, unit_id: str, after: str, limit: int, *,
-                             target_id: str | None, bounds: tuple[date, date] | None) -> list[asyncpg.Record]:
+async def select_disciplines(
+    conn: asyncpg.Connection,
+    unit_id: str,
+    after: str,
+    limit: int,
+    *,
+    target_id: str | None,
+    bounds: tuple[date, date] | None,
+) -> list[asyncpg.Record]:
     """A page of a subtree's disciplines, optionally of one target or decided within a period."""
     start, end = bounds or (None, None)
     return await conn.fetch(SELECT_DISCIPLINES, unit_id, after, target_id, start, end, limit)

@@ -1,6 +1,11 @@
 """How inspections and disciplines are shown in HTTP answers."""
 
+from typing import Literal
+
 import asyncpg
+
+from neuguong.runtime.answers import AnswerModel
+from schemas.inspections import Conclusion, DisciplineMeasure, InspectionKind, TargetKind
 
 
 def inspection_view(row: asyncpg.Record) -> dict:
@@ -35,3 +40,70 @@ def discipline_view(row: asyncpg.Record) -> dict:
         "note": row["note"],
         "unit_path": list(row["unit_path"]),
     }
+
+
+class Target(AnswerModel):
+    """The member or organisation checked or disciplined."""
+
+    kind: TargetKind
+    id: str
+
+
+class Inspection(AnswerModel):
+    """An inspection or supervision as it now stands."""
+
+    inspection_id: str
+    kind: InspectionKind
+    target: Target
+    topic_title: str
+    period: str
+    committee_unit_id: str
+    unit_path: list[str]
+    opened_on: str
+    status: Literal["open", "concluded"]
+    conclusion: Conclusion | None
+    summary: str | None
+    recommendations: list[str]
+    concluded_on: str | None
+
+
+class InspectionAnswer(Inspection):
+    """A command's answer about an inspection: its state and the event it caused."""
+
+    event_id: str
+
+
+class InspectionPage(AnswerModel):
+    """A page of a subtree's inspections; `next` is the cursor of the following page (null on the last)."""
+
+    unit_id: str
+    items: list[Inspection]
+    next: str | None
+
+
+class Discipline(AnswerModel):
+    """A discipline."""
+
+    discipline_id: str
+    target: Target
+    measure: DisciplineMeasure
+    decided_on: str
+    reason: str
+    inspection_id: str | None
+    decided_by_unit: str
+    note: str
+    unit_path: list[str]
+
+
+class DisciplineAnswer(Discipline):
+    """A command's answer about a discipline: the discipline and the event it caused."""
+
+    event_id: str
+
+
+class DisciplinePage(AnswerModel):
+    """A page of a subtree's disciplines; `next` is the cursor of the following page (null on the last)."""
+
+    unit_id: str
+    items: list[Discipline]
+    next: str | None

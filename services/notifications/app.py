@@ -1,4 +1,4 @@
-"""Wiring of services/notifications: consumers, HTTP routes and the delivery worker."""
+"""Wiring of services/notifications: its two tables, HTTP routes and the delivery worker."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -8,13 +8,15 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from neuguong.runtime.service import ServiceDefinition
-from services.notifications import channels, handlers, operators, public
+from neuguong.runtime.settings import Settings
+from services.notifications import api, handlers
 from services.notifications.metrics import DeliveryMetrics
 from services.notifications.settings import DeliverySettings
+from services.notifications.transport import Resolver, TargetGuard, delivery_client
 from services.notifications.worker import DeliveryWorker
 
 
-def worker_router(settings: DeliverySettings | None = None) -> APIRouter:
+def worker_router(settings: DeliverySettings | None = None, resolve: Resolver | None = None) -> APIRouter:
     """A router whose lifespan runs the delivery worker; FastAPI nests it inside the runtime's lifespan,
     so the pool and registry are open when it starts and still open when it stops."""
 
@@ -22,17 +24,23 @@ def worker_router(settings: DeliverySettings | None = None) -> APIRouter:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         config = settings or DeliverySettings()
         runtime = app.state.runtime
-        app.state.delivery_settings = config
         metrics = DeliveryMetrics(runtime.metrics.registry)
         if not config.worker_enabled:
             yield
             return
         limits = httpx.Limits(max_connections=4 * config.channels_in_flight, max_keepalive_connections=32)
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            worker = DeliveryWorker(config, runtime.pool, metrics, client, runtime.settings.schema,
-                                    runtime.settings.service)
+        guard = TargetGuard.of(config, runtime.settings.environment, resolve)
+        async with delivery_client(guard, limits) as client:
+            worker = DeliveryWorker(
+                config,
+                runtime.pool,
+                metrics,
+                client,
+                runtime.settings.pg_schema,
+                runtime.settings.service,
+                clock=runtime.clock,
+            )
             await worker.start()
-            app.state.delivery_worker = worker
             try:
                 yield
             finally:
@@ -41,14 +49,21 @@ def worker_router(settings: DeliverySettings | None = None) -> APIRouter:
     return APIRouter(lifespan=lifespan)
 
 
-def definition(settings: DeliverySettings | None = None) -> ServiceDefinition:
-    """The service; `settings` override NG_NOTIFY_* (tests use short backoffs)."""
+def definition(settings: DeliverySettings | None = None, resolve: Resolver | None = None) -> ServiceDefinition:
+    """The service; `settings` override NG_NOTIFY_* (tests use short backoffs), `resolve` the system's DNS."""
+
+    def dependencies(runtime: Settings) -> dict[str, object]:
+        guard = TargetGuard.of(settings or DeliverySettings(), runtime.environment, resolve)
+        return {"settings": runtime, "targets": guard}
+
     return ServiceDefinition(
         name="notifications",
         package_dir=Path(__file__).parent,
+        commands=handlers.COMMANDS,
         handlers=handlers.HANDLERS,
         consumes=handlers.TOPICS,
-        routers=[channels.router, operators.router, public.router, worker_router(settings)],
+        dependencies=dependencies,
+        routers=[api.router, api.deliveries, api.public, worker_router(settings, resolve)],
     )
 
 

@@ -8,6 +8,7 @@ to pass as `since` next time.
 """
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 NG = "urn:neuguong:feed"
 TAKEN_DOWN = "Mục này đã được gỡ khỏi sổ ghi danh."
+NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What XML 1.0 cannot carry (C0 controls, surrogates, U+FFFE/U+FFFF) and the C1 controls it discourages."""
 ET.register_namespace("", ATOM)
 ET.register_namespace("at", TOMBSTONES)
 ET.register_namespace("ng", NG)
@@ -41,35 +44,60 @@ def entry_text(view: dict[str, Any]) -> str:
     return f"{view['deed']} ({where}; {view['approved_by']} ghi danh)"
 
 
-def json_feed(title: str, home: str, feed_url: str, rows: Sequence[Any], cursor: str,
-              next_url: str | None) -> dict[str, Any]:
+def json_feed(
+    title: str, home: str, feed_url: str, rows: Sequence[Any], cursor: str, next_url: str | None
+) -> dict[str, Any]:
     """A JSON Feed 1.1 document, newest change first."""
     items = []
     for row in rows:
         base = {"id": entry_id(row["honor_id"]), "date_modified": row["changed_at"].isoformat()}
         if row["revoked_at"] is not None:
-            items.append({**base, "content_text": TAKEN_DOWN,
-                          "_neuguong": {"deleted": True, "cursor": str(row["change_seq"])}})
+            items.append(
+                {**base, "content_text": TAKEN_DOWN, "_neuguong": {"deleted": True, "cursor": str(row["change_seq"])}}
+            )
             continue
         view = public_honor(row)
-        items.append({**base, "url": f"{home}#{row['honor_id']}", "title": entry_title(view),
-                      "content_text": entry_text(view), "date_published": view["recorded_at"],
-                      "tags": [level_label(view["level"]), period_label(view["period"])],
-                      "_neuguong": {"cursor": str(row["change_seq"]), "honor": view}})
-    feed = {"version": JSON_FEED_VERSION, "title": title, "home_page_url": home, "feed_url": feed_url,
-            "language": "vi", "items": items, "_neuguong": {"cursor": cursor}}
+        items.append(
+            {
+                **base,
+                "url": f"{home}#{row['honor_id']}",
+                "title": entry_title(view),
+                "content_text": entry_text(view),
+                "date_published": view["recorded_at"],
+                "tags": [level_label(view["level"]), period_label(view["period"])],
+                "_neuguong": {"cursor": str(row["change_seq"]), "honor": view},
+            }
+        )
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": title,
+        "home_page_url": home,
+        "feed_url": feed_url,
+        "language": "vi",
+        "items": items,
+        "_neuguong": {"cursor": cursor},
+    }
     if next_url:
         feed["next_url"] = next_url
     return feed
 
 
-def atom_feed(title: str, home: str, feed_url: str, feed_id: str, rows: Sequence[Any], cursor: str,
-              next_url: str | None) -> bytes:
-    """An Atom 1.0 document with RFC 6721 tombstones, newest change first."""
+def atom_feed(
+    title: str,
+    home: str,
+    feed_url: str,
+    feed_id: str,
+    rows: Sequence[Any],
+    cursor: str,
+    next_url: str | None,
+    *,
+    now: datetime | None = None,
+) -> bytes:
+    """An Atom 1.0 document with RFC 6721 tombstones, newest change first; an empty one was updated `now`."""
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "vi"})
     _text(root, "id", feed_id)
     _text(root, "title", title)
-    _text(root, "updated", _stamp(max((r["changed_at"] for r in rows), default=datetime.now(UTC))))
+    _text(root, "updated", _stamp(max((r["changed_at"] for r in rows), default=now or datetime.now(UTC))))
     author = ET.SubElement(root, f"{{{ATOM}}}author")
     _text(author, "name", "Nêu Gương — Sổ ghi danh")
     ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "self", "href": feed_url, "type": "application/atom+xml"})
@@ -79,8 +107,11 @@ def atom_feed(title: str, home: str, feed_url: str, feed_id: str, rows: Sequence
     ET.SubElement(root, f"{{{NG}}}cursor").text = cursor
     for row in rows:
         if row["revoked_at"] is not None:
-            ET.SubElement(root, f"{{{TOMBSTONES}}}deleted-entry",
-                          {"ref": entry_id(row["honor_id"]), "when": _stamp(row["changed_at"])})
+            ET.SubElement(
+                root,
+                f"{{{TOMBSTONES}}}deleted-entry",
+                {"ref": entry_id(row["honor_id"]), "when": _stamp(row["changed_at"])},
+            )
             continue
         view = public_honor(row)
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
@@ -90,12 +121,20 @@ def atom_feed(title: str, home: str, feed_url: str, feed_id: str, rows: Sequence
         _text(entry, "updated", _stamp(row["changed_at"]))
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": f"{home}#{row['honor_id']}"})
         _text(entry, "summary", entry_text(view))
-        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": view["level"], "label": level_label(view["level"])})
+        level = {"term": xml_safe(view["level"]), "label": xml_safe(level_label(view["level"]))}
+        ET.SubElement(entry, f"{{{ATOM}}}category", level)
         ET.SubElement(entry, f"{{{NG}}}cursor").text = str(row["change_seq"])
         for name, value in view.items():
             if value is not None and name != "recorded_at":
-                ET.SubElement(entry, f"{{{NG}}}{name.replace('_', '-')}").text = str(value)
+                ET.SubElement(entry, f"{{{NG}}}{name.replace('_', '-')}").text = xml_safe(str(value))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def xml_safe(text: str) -> str:
+    """Text an XML document can carry: every character it cannot becomes U+FFFD. Input is refused with such
+    characters already, but directory names and older entries did not pass that check, and one bad
+    character would make the feed of every unit above it unreadable."""
+    return NOT_XML.sub("\ufffd", text)
 
 
 def cursor_of(rows: Sequence[Any]) -> str | None:
@@ -105,11 +144,11 @@ def cursor_of(rows: Sequence[Any]) -> str | None:
 
 def encode_json(document: dict[str, Any]) -> bytes:
     """UTF-8 JSON, Vietnamese kept readable."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = xml_safe(text)
 
 
 def _stamp(moment: datetime) -> str:

@@ -1,19 +1,27 @@
 """Pure rules of publicity: which channels an honor goes to, when to retry, when a channel pauses."""
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
+
+from neuguong.periods import LOCAL_TZ
+from neuguong.runtime.errors import Refusal
 
 LEVELS = ("cell", "grassroots", "district", "province")
 """Honor levels from the lowest to the highest."""
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+CHANGEABLE = ("name", "url", "min_level", "enabled", "secret")
+"""What a channel change may change (previous_secret_valid_hours only qualifies a new secret)."""
+DEFAULT_GRACE_HOURS = 24
+"""How long a replaced secret still signs when the change does not say."""
 
 
 def levels_from(min_level: str) -> list[str]:
     """The levels at or above `min_level`."""
-    return list(LEVELS[LEVELS.index(min_level):])
+    return list(LEVELS[LEVELS.index(min_level) :])
 
 
 def channel_follows(channel_unit_id: str, channel_min_level: str, honor_unit_path: list[str], honor_level: str) -> bool:
@@ -40,7 +48,8 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
-        """Worth trying again: no answer, or a status that says "later"."""
+        """Worth trying again: no answer, or a status that says "later" (never a 3xx: redirects are not
+        followed, and the same URL would answer the same)."""
         return self.status is None or self.status in RETRYABLE_STATUSES
 
 
@@ -66,8 +75,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def retry_delay(attempt: int, outcome: Outcome, base: float, cap: float, retry_after_cap: float,
-                rng: random.Random | None = None) -> float:
+def retry_delay(
+    attempt: int, outcome: Outcome, base: float, cap: float, retry_after_cap: float, rng: random.Random | None = None
+) -> float:
     """When to try again: the jittered backoff, but never before the receiver's Retry-After."""
     delay = backoff_seconds(attempt, base, cap, rng)
     if outcome.retry_after is not None:
@@ -111,3 +121,35 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = [t.strip() for t in if_none_match.split(",")]
     return "*" in tags or etag.removeprefix("W/") in [t.removeprefix("W/") for t in tags]
+
+
+def https_refusal(environment: str, scheme: str) -> Refusal:
+    """A channel's URL must be https in production: the body names people."""
+    if environment == "production" and scheme != "https":
+        return "url", "must be https in production (the body names people)"
+    return None
+
+
+def change_refusal(given: Collection[str]) -> Refusal:
+    """A channel change must change something, and a secret's window only comes with a new secret."""
+    if not set(given) & set(CHANGEABLE):
+        return "body", f"changes nothing: give at least one of {', '.join(CHANGEABLE)}"
+    if "previous_secret_valid_hours" in given and "secret" not in given:
+        return "previous_secret_valid_hours", "only applies together with a new secret"
+    return None
+
+
+def previous_secret_valid_until(now: datetime, hours: int | None) -> datetime | None:
+    """Until when a replaced secret still signs (default 24 hours); None when it is dropped at once."""
+    hours = DEFAULT_GRACE_HOURS if hours is None else hours
+    return now + timedelta(hours=hours) if hours > 0 else None
+
+
+def still_open(until: datetime | None, now: datetime) -> datetime | None:
+    """`until` while it lies ahead of `now`, else None (a window that ended is not shown)."""
+    return until if until is not None and until > now else None
+
+
+def start_of_local_day(day: date) -> datetime:
+    """Midnight in Việt Nam at the start of `day` (a backfill's first moment)."""
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ)

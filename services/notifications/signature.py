@@ -33,12 +33,16 @@ def signed_headers(secrets: Sequence[str], delivery_id: str, body: bytes, now: f
     if isinstance(secrets, str) or not secrets:
         raise ValueError("secrets: a non-empty list of secrets, newest first")
     timestamp = int(now if now is not None else time.time())
-    return {"Idempotency-Key": delivery_id, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: ",".join(sign(secret, timestamp, body) for secret in secrets)}
+    return {
+        "Idempotency-Key": delivery_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: ",".join(sign(secret, timestamp, body) for secret in secrets),
+    }
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes, tolerance_seconds: int = 300,
-           now: float | None = None) -> bool:
+def verify(
+    secret: str, headers: dict[str, str], body: bytes, tolerance_seconds: int = 300, now: float | None = None
+) -> bool:
     """What a receiver checks: one of the signatures matches its secret and the timestamp is fresh."""
     lowered = {k.lower(): v for k, v in headers.items()}
     try:

@@ -3,16 +3,17 @@
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 import httpx
 
 from neuguong.runtime import outbox
+from neuguong.runtime.clock import Clock, SystemClock
 from services.notifications import logic, sender, store
 from services.notifications.metrics import DeliveryMetrics
 from services.notifications.privacy import publication_body, retraction_body
-from services.notifications.results import record_result
+from services.notifications.results import lease_lost, record_result
 from services.notifications.settings import DeliverySettings
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,19 @@ log = logging.getLogger(__name__)
 class DeliveryWorker:
     """One per process; each channel's claimed deliveries are sent in order by a task of their own."""
 
-    def __init__(self, settings: DeliverySettings, pool: asyncpg.Pool, metrics: DeliveryMetrics,
-                 client: httpx.AsyncClient, schema: str, producer: str) -> None:
+    def __init__(
+        self,
+        settings: DeliverySettings,
+        pool: asyncpg.Pool,
+        metrics: DeliveryMetrics,
+        client: httpx.AsyncClient,
+        schema: str,
+        producer: str,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         self.settings, self.pool, self.metrics, self.client = settings, pool, metrics, client
-        self.schema, self.producer = schema, producer
+        self.schema, self.producer, self.clock = schema, producer, clock or SystemClock()
         self.wake = asyncio.Event()
         self.busy: dict[str, asyncio.Task] = {}
         self._task: asyncio.Task | None = None
@@ -70,8 +80,7 @@ class DeliveryWorker:
             await asyncio.wait(list(self.busy.values()), return_when=asyncio.FIRST_COMPLETED)
             return 1
         async with self.pool.acquire() as conn:
-            rows = await store.claim_due(conn, self.settings.claim_batch, self.settings.lease_seconds,
-                                         list(self.busy))
+            rows = await store.claim_due(conn, self.settings.claim_batch, self.settings.lease_seconds, list(self.busy))
         by_channel: dict[str, list[asyncpg.Record]] = {}
         for row in rows:
             by_channel.setdefault(row["channel_id"], []).append(row)
@@ -93,7 +102,7 @@ class DeliveryWorker:
                 log.exception("delivery failed unexpectedly", extra={"delivery_id": str(row["delivery_id"])})
                 paused_until = None
             if paused_until is not None:
-                rest = [r["delivery_id"] for r in rows[index + 1:]]
+                rest = [(r["delivery_id"], r["lease"]) for r in rows[index + 1 :]]
                 if rest:
                     async with self.pool.acquire() as conn:
                         await store.release_untried(conn, rest, paused_until)
@@ -104,17 +113,21 @@ class DeliveryWorker:
         delivery_id, kind = str(row["delivery_id"]), row["kind"]
         async with self.pool.acquire() as conn:
             channel = await store.renew_lease(conn, row["delivery_id"], row["lease"], self.settings.lease_seconds)
-            if channel is None:
-                return None  # its lease ran out while earlier deliveries of the channel were sent
+            if channel is None:  # its lease ran out while earlier deliveries of the channel were sent
+                lease_lost(self.metrics, row, "attempt")
+                return None
+            lease = channel["lease"]
             if kind == "publish" and row["revoked_at"] is None and not channel["enabled"]:
                 # Switched off since the batch was claimed: held, as if never claimed.
-                await store.release_untried(conn, [row["delivery_id"]], datetime.now(UTC))
+                await store.release_untried(conn, [(row["delivery_id"], lease)], None)
                 return None
         if kind == "publish" and row["revoked_at"] is not None:
             # Revoked while this publication was retrying: stop it, which releases the retraction.
             async with self.pool.acquire() as conn:
-                await store.settle(conn, row["delivery_id"], "cancelled", None, "honor revoked")
-            self.metrics.cancelled.inc()
+                if await store.settle(conn, row["delivery_id"], lease, "cancelled", None, "honor revoked"):
+                    self.metrics.cancelled.inc()
+                else:
+                    lease_lost(self.metrics, row, "settle")
             return None
         if kind == "publish":
             async with self.pool.acquire() as conn:
@@ -122,19 +135,35 @@ class DeliveryWorker:
         else:
             body = retraction_body(delivery_id, row["honor_id"], row["revoked_at"])
         secrets = [channel["secret"]] + ([channel["previous_secret"]] if channel["previous_secret"] else [])
-        outcome = await sender.attempt(self.client, channel["url"], secrets, delivery_id, kind, body,
-                                       self.settings.request_timeout_seconds)
-        meta = outbox.EventMeta(producer=self.producer, actor=f"{self.producer}:delivery-worker",
-                                correlation_id=row["correlation_id"], causation_id=row["causation_id"])
+        outcome = await sender.attempt(
+            self.client,
+            channel["url"],
+            secrets,
+            delivery_id,
+            kind,
+            body,
+            self.settings.request_timeout_seconds,
+            self.settings.response_limit_bytes,
+        )
+        meta = outbox.EventMeta(
+            producer=self.producer,
+            actor=f"{self.producer}:delivery-worker",
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+        )
         async with self.pool.acquire() as conn, conn.transaction():
-            return await record_result(conn, self.settings, self.metrics, meta, row, outcome)
+            return await record_result(conn, self.settings, self.metrics, meta, row, lease, outcome)
 
     async def observe(self) -> None:
         """Refresh the backlog and every channel's breaker gauge."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         async with self.pool.acquire() as conn:
             await store.forget_expired_secrets(conn)
             self.metrics.backlog.set(await store.count_backlog(conn))
             for channel in await store.select_breakers(conn):
-                self.metrics.breaker_is(channel["channel_id"], logic.breaker_state(
-                    channel["consecutive_failures"], self.settings.breaker_threshold, channel["paused_until"], now))
+                self.metrics.breaker_is(
+                    channel["channel_id"],
+                    logic.breaker_state(
+                        channel["consecutive_failures"], self.settings.breaker_threshold, channel["paused_until"], now
+                    ),
+                )

@@ -1,19 +1,6 @@
-"""Who may read which figures: committees and cell secretaries, for their own subtree."""
+"""Who may read which figures (DESIGN.md §8): committees, cell secretaries, inspectors and operators, for
+their own subtree. The check itself is the shared `neuguong.runtime.access.unit_in_reach(..., roles=READERS)`."""
 
-import asyncpg
+from neuguong.runtime.auth import Role
 
-from neuguong.runtime import directory
-from neuguong.runtime.auth import Principal
-from neuguong.runtime.errors import NotFound
-
-READERS = ("committee", "cell_secretary", "inspector", "operator")
-
-
-async def unit_in_reach(conn: asyncpg.Connection, principal: Principal, unit_id: str) -> list[str]:
-    """The unit's path, once the principal may read figures at or under it."""
-    path = await directory.unit_path(conn, unit_id)
-    if not path:
-        raise NotFound("unit_id", f"unknown unit {unit_id}")
-    principal.require_role(*READERS)
-    principal.require_subtree(path)
-    return path
+READERS: tuple[Role, ...] = ("committee", "cell_secretary", "inspector", "operator")

@@ -3,13 +3,13 @@
 from pathlib import Path
 
 from neuguong.runtime.service import ServiceDefinition
-from services.projections import api, compliance, handlers
+from services.projections import api, handlers
 
 DEFINITION = ServiceDefinition(
     name="projections",
     package_dir=Path(__file__).parent,
+    commands=handlers.COMMANDS,
     handlers=handlers.HANDLERS,
     consumes=handlers.TOPICS,
-    routers=[api.router, compliance.router],
+    routers=[api.router, api.compliance],
 )
-

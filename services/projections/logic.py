@@ -54,9 +54,32 @@ def session_figure(kind: str) -> str:
     return f"sessions_{kind}"
 
 
-def honor_figures(level: str) -> list[str]:
-    """Figures an honor on the roll counts in: all honors, and honors of its level."""
-    return ["honors", f"honors_{level}"]
+def honor_figures(level: str, subject_kind: str) -> list[str]:
+    """Figures an honor on the roll counts in: all honors, honors of its level, of individuals or collectives."""
+    return ["honors", f"honors_{level}", f"honors_of_{subject_kind}s"]
+
+
+def revocation_cause(inspection_id: str | None, discipline_id: str | None) -> str:
+    """Why an honor was revoked: a violation found by an inspection, a discipline, or an operator's decision."""
+    if inspection_id:
+        return "violation"
+    return "discipline" if discipline_id else "operator"
+
+
+def revocation_figures(cause: str) -> list[str]:
+    """Figures a revocation counts in: all revoked honors and those of its cause."""
+    return ["honors_revoked", f"honors_revoked_{cause}"]
+
+
+def publicity_kind(event_type: str) -> str:
+    """What an acknowledged delivery did: published an honor or retracted it."""
+    return "retracted" if event_type == "PublicityRetracted" else "published"
+
+
+def publicity_figures(kind: str, channel_kind: str | None, deliveries: int, honors: int) -> dict[str, int]:
+    """Deliveries ("lượt") and distinct honors published or retracted, on one channel kind or (None) on all."""
+    channel = f"_{channel_kind}" if channel_kind else ""
+    return {f"publicity_{kind}{channel}": deliveries, f"honors_{kind}{channel}": honors}
 
 
 def inspection_figures(kind: str, target_kind: str) -> list[str]:
@@ -66,7 +89,7 @@ def inspection_figures(kind: str, target_kind: str) -> list[str]:
 
 def conclusion_figures(kind: str, conclusion: str) -> list[str]:
     """A concluded inspection or supervision and its conclusion."""
-    return [f"{kind}s_concluded", f"conclusions_{conclusion}"]
+    return [f"{kind}s_concluded", f"conclusions_{conclusion}", f"{kind}_conclusions_{conclusion}"]
 
 
 def discipline_figures(measure: str) -> list[str]:
@@ -74,20 +97,69 @@ def discipline_figures(measure: str) -> list[str]:
     return ["disciplines", f"disciplines_{measure}"]
 
 
-def cadence_levels(period: str) -> list[str]:
-    """Rule 5 (as services/honors applies it): cells record by month, grassroots and district committees
-    by half-year and year, the province by year."""
-    part = period.partition("-")[2]
-    if not part:
-        return ["grassroots", "district", "province"]
-    if part.startswith("H"):
-        return ["grassroots", "district"]
-    if part.startswith("Q"):
-        return []
-    return ["cell"]
-
-
 def quarter_months(quarter: str) -> list[str]:
     """The three months of `2026-Q2`."""
     year, q = quarter[:4], int(quarter[-1])
     return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+
+
+ACTS = ("filed", "self_reviewed", "reported", "rated")
+SHARES: dict[str, tuple[str, str]] = {
+    **{
+        f"{act}{who}": (f"member_years_{act}{who}", f"owing_member_years{who}")
+        for act in ACTS
+        for who in ("", "_leaders", "_heads")
+    },
+    "cells_every_regular": ("cells_every_regular", "cells"),
+    "attendance": ("attendance_present", "attendance_expected"),
+}
+"""Each share: (part, whole). Commitment shares count a member once a year, of those who owed that year."""
+
+
+def span_years(first: date, last: date) -> list[int]:
+    """The calendar years wholly inside [first, last]: those whose commitments a span reports."""
+    return [y for y in range(first.year, last.year + 1) if date(y, 1, 1) >= first and date(y, 12, 31) <= last]
+
+
+def span_months(first: date, last: date) -> list[str]:
+    """Every month of [first, last], `2026-05` style."""
+    return [
+        f"{y}-{m:02d}" for y in range(first.year, last.year + 1) for m in range(1, 13) if first <= date(y, m, 1) <= last
+    ]
+
+
+ACT_COLUMNS = (
+    "members",
+    "members_leaders",
+    "members_heads",
+    "member_years",
+    "member_years_leaders",
+    "member_years_heads",
+)
+
+
+def fact_figures(facts: dict) -> dict[str, int]:
+    """A group's figures over a span from its rows of facts.select_span_facts: the counters as they are, and the
+    distinct counts and denominators that are not zero, as named figures."""
+    figures: dict[str, int] = {}
+    for row in facts["acts"]:
+        for column in ACT_COLUMNS:
+            base, who = ("members", column[7:]) if column.startswith("members") else ("member_years", column[12:])
+            figures[f"{base}_{row['act']}{who}"] = row[column]
+    for row in facts["checked"]:
+        verb = "inspected" if row["kind"] == "inspection" else "supervised"
+        figures[f"{row['target_kind']}s_{verb}"] = row["targets"]
+    for row in facts["checks_by_level"]:
+        figures[f"{row['kind']}s_by_{row['level']}"] = row["checks"]
+    for row in facts["disciplines"]:
+        origin = f"disciplines_after_{row['origin']}"
+        figures[origin] = figures.get(origin, 0) + row["disciplines"]
+        figures[f"{origin}_{row['measure']}"] = row["disciplines"]
+    for row in facts["honored"]:
+        figures[f"honored_{row['subject_kind']}s"] = row["subjects"]
+    for row in facts["publicity"]:
+        figures.update(publicity_figures(row["kind"], row["channel_kind"], row["deliveries"], row["honors"]))
+    for row in facts["totals"]:
+        figures.update({name: value for name, value in row.items() if name != "key"})
+    counters = {row["figure"]: row["value"] for row in facts["counters"]}
+    return {**counters, **{name: value for name, value in figures.items() if value}}

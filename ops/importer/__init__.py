@@ -1,0 +1,1 @@
+"""Spreadsheet imports: the records provinces keep in Excel, through the services' own rules."""

@@ -1,0 +1,175 @@
+"""The importers' common way: validate every row first, then stream the valid ones to a service's batch
+endpoint in requests sized to its body limit, and report every row that did not go in.
+
+The file is read twice (validation, then sending), so memory stays flat however long it is. Each request
+carries its own Idempotency-Key: a retry within a run replays the service's answer; a later run asks
+afresh and the service answers `exists` for what it already has.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ops.failures import Failure
+from ops.importer.columns import Layout
+from ops.importer.sheets import read_header, read_rows
+from ops.progress import Progress
+from schemas import uuid7
+
+MAX_ITEMS = 500  # what one batch command takes
+ENVELOPE = len(b'{"items":[]}')
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows created, rows there before, and every bad row with its reason."""
+
+    created: int = 0
+    existing: int = 0
+    bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, reason)
+
+
+@dataclass(frozen=True)
+class Book:
+    """One paper book's import: its columns, how a row becomes an item, its key, where it is sent."""
+
+    layout: Layout
+    endpoint: str
+    parse: Callable[[dict[str, str]], dict[str, Any]]  # fields -> JSON item; raises ValueError("field: reason")
+    key: Callable[[dict[str, Any]], Hashable]  # the natural key: one row per key in a file
+    duplicate: tuple[str, str]  # (field, reason with {line}) of a row whose key an earlier row has
+
+
+def default_body_limit() -> int:
+    """The services' body limit as this environment configures it (NG_MAX_BODY_BYTES)."""
+    from neuguong.runtime.settings import Settings
+
+    return Settings().max_body_bytes
+
+
+async def import_book(
+    book: Book, path: Path, client: httpx.AsyncClient, *, max_bytes: int | None = None
+) -> ImportReport:
+    """Validate the whole file, then send its valid rows; re-running it adds nothing."""
+    report = ImportReport()
+    missing = book.layout.missing(read_header(path))
+    if missing:
+        report.bad += [(1, c.label, "thiếu cột này trong dòng tiêu đề") for c in missing]
+        return report
+    valid = _validate(book, path, report)
+    sender = _Sender(book.endpoint, client, report, max_bytes or default_body_limit(), uuid7().hex)
+    progress = Progress(f"nhập {path.name}", valid)
+    for chunk in _chunks(_valid_items(book, path, report), sender.max_bytes, report):
+        await sender.send(chunk)
+        progress.advance(len(chunk))
+    progress.close()
+    report.bad.sort()
+    return report
+
+
+def _validate(book: Book, path: Path, report: ImportReport) -> int:
+    seen: dict[Hashable, int] = {}
+    valid = 0
+    for line, cells in read_rows(path):
+        try:
+            item = book.parse(book.layout.fields(cells))
+        except ValueError as error:
+            where, _, reason = str(error).partition(": ")
+            report.bad.append((line, where, reason))
+            continue
+        first = seen.setdefault(book.key(item), line)
+        if first != line:
+            report.bad.append((line, book.duplicate[0], book.duplicate[1].format(line=first)))
+            continue
+        valid += 1
+    return valid
+
+
+def _valid_items(book: Book, path: Path, report: ImportReport) -> Iterator[tuple[int, bytes]]:
+    bad = {line for line, _, _ in report.bad}
+    for line, cells in read_rows(path):
+        if line not in bad:
+            item = {"line": line, **book.parse(book.layout.fields(cells))}
+            yield line, json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _chunks(items: Iterable[tuple[int, bytes]], max_bytes: int, report: ImportReport) -> Iterator[list[bytes]]:
+    """Items in requests of at most MAX_ITEMS and `max_bytes` (the JSON body as sent)."""
+    chunk: list[bytes] = []
+    size = ENVELOPE
+    for line, encoded in items:
+        if ENVELOPE + len(encoded) > max_bytes:
+            report.bad.append((line, "-", f"dòng dài {len(encoded)} byte, quá giới hạn {max_bytes} byte một yêu cầu"))
+            continue
+        if chunk and (len(chunk) == MAX_ITEMS or size + 1 + len(encoded) > max_bytes):
+            yield chunk
+            chunk, size = [], ENVELOPE
+        size += len(encoded) + (1 if chunk else 0)
+        chunk.append(encoded)
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class _Sender:
+    endpoint: str
+    client: httpx.AsyncClient
+    report: ImportReport
+    max_bytes: int
+    run: str
+    sent: int = 0
+    attempts: int = 3
+
+    async def send(self, chunk: list[bytes]) -> None:
+        """POST one chunk; a 413 (the service's limit is lower than ours) splits it in two."""
+        self.sent += 1
+        body = b'{"items":[' + b",".join(chunk) + b"]}"
+        reply = await self._post(body, key=f"import-{self.run}-{self.sent}")
+        if reply.status_code == 413 and len(chunk) > 1:
+            self.max_bytes = min(self.max_bytes, len(body) // 2)
+            for half in (chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]):
+                await self.send(half)
+            return
+        if reply.status_code != 200:
+            done = f"; trước đó đã nhập {self.report.created} dòng (chạy lại không nhập trùng)"
+            raise Failure(_refusal(reply, chunk) + done)
+        for result in reply.json()["results"]:
+            if result["status"] == "created":
+                self.report.created += 1
+            elif result["status"] == "exists":
+                self.report.existing += 1
+            else:
+                self.report.bad.append((result["line"], result["field"], result["reason"]))
+
+    async def _post(self, body: bytes, key: str) -> httpx.Response:
+        headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
+        for attempt in range(1, self.attempts + 1):
+            try:
+                reply = await self.client.post(self.endpoint, content=body, headers=headers)
+            except httpx.TransportError:
+                if attempt == self.attempts:
+                    raise
+                await asyncio.sleep(attempt)
+                continue
+            if reply.status_code < 500 or attempt == self.attempts:
+                return reply
+            await asyncio.sleep(attempt)
+        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def _refusal(reply: httpx.Response, chunk: list[bytes]) -> str:
+    first = json.loads(chunk[0])["line"]
+    try:
+        reason = str(reply.json()["detail"])
+    except (ValueError, KeyError, TypeError):
+        reason = reply.text[:200] or reply.reason_phrase
+    if reply.status_code == 401:
+        return f"token bị từ chối (hết hạn hoặc không hợp lệ): {reason}"
+    if reply.status_code == 403:
+        return f"token không được làm việc này; không nhập gì từ dòng {first}: {reason}"
+    return f"dịch vụ từ chối yêu cầu từ dòng {first} (HTTP {reply.status_code}): {reason}"

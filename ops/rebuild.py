@@ -1,0 +1,174 @@
+"""`neuguong projections rebuild`: replay the topics into fresh tables, then swap them in atomically.
+
+The new generation is built in `<schema>_rebuild` while the live tables keep answering; the swap moves
+the live tables to `<schema>_retired` and the new ones in, in one transaction. Events that arrived
+meanwhile are then applied to the new tables; the inbox makes any overlap with the live consumer a no-op.
+
+Tables rebuilt from a topic whose oldest records are gone (its log start offset above zero: a finite
+retention, or records deleted) would count less than the live ones: the rebuild refuses to swap them in,
+unless told to accept the missing history.
+"""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client import CollectorRegistry
+
+from neuguong.runtime.consumer import EventConsumer
+from neuguong.runtime.db import create_pool, migrate
+from neuguong.runtime.kafka import client_options
+from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.service import ServiceDefinition
+from neuguong.runtime.settings import Settings
+from neuguong.runtime.topics import topic_partitions
+from ops.progress import Progress
+
+log = logging.getLogger(__name__)
+
+SELECT_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename"
+
+
+class HistoryMissing(Exception):
+    """Some partition no longer starts at offset 0: the events before its log start offset are gone."""
+
+    def __init__(self, starts: Mapping[TopicPartition, int]) -> None:
+        self.starts = dict(starts)
+        gaps = [f"{tp.topic}[{tp.partition}] starts at offset {offset}" for tp, offset in sorted(starts.items())]
+        super().__init__(f"history missing: {', '.join(gaps)}")
+
+
+async def missing_history(settings: Settings, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The partitions whose log start offset is above zero, with that offset."""
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        starts = await consumer.beginning_offsets(partitions) if partitions else {}
+    finally:
+        await consumer.stop()
+    return {tp: offset for tp, offset in starts.items() if offset > 0}
+
+
+async def _refuse_missing_history(settings: Settings, partitions: list[TopicPartition], accept: bool) -> None:
+    gaps = await missing_history(settings, partitions)
+    if gaps and not accept:
+        raise HistoryMissing(gaps)
+    if gaps:
+        log.warning("rebuilding from a history with its start missing", extra={"gaps": str(HistoryMissing(gaps))})
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild did."""
+
+    replayed: int
+    caught_up: int
+    digests: dict[str, tuple[str, str]]  # table: (live before the swap, rebuilt)
+
+
+async def table_digest(conn: asyncpg.Connection, schema: str, table: str, columns: str) -> str:
+    """md5 of a table's rows (the given columns, in a stable order): equal digests, equal contents."""
+    return await conn.fetchval(
+        f"SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
+        f'FROM (SELECT {columns} FROM "{schema}"."{table}") AS r'
+    )
+
+
+async def _drop_tables(conn: asyncpg.Connection, schema: str) -> None:
+    for row in await conn.fetch(SELECT_TABLES, schema):
+        await conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{row["tablename"]}" CASCADE')
+
+
+async def _replay(
+    settings: Settings,
+    applier: EventConsumer,
+    partitions: list[TopicPartition],
+    start: Mapping[TopicPartition, int] | None,
+    label: str,
+) -> tuple[int, dict[TopicPartition, int]]:
+    """Apply every record from `start` (or the beginning) to the end offsets of now; return count and ends."""
+    # "earliest" also for the reset that assign() starts on its own: with "latest" it can land after
+    # seek_to_beginning and move the position to the end (aiokafka applies whichever reset answers last).
+    consumer = AIOKafkaConsumer(
+        **client_options(settings), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        if start is None:
+            await consumer.seek_to_beginning(*partitions)
+        else:
+            for tp in partitions:
+                consumer.seek(tp, start[tp])
+        firsts = {tp: await consumer.position(tp) for tp in partitions}
+        progress = Progress(label, sum(ends[tp] - firsts[tp] for tp in partitions))
+        replayed = 0
+        while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
+            for tp, records in (
+                await consumer.getmany(timeout_ms=1000, max_records=settings.consumer_batch_size)
+            ).items():
+                records = tuple(r for r in records if r.offset < ends[tp])
+                if records:
+                    await applier.settle(records)
+                    replayed += len(records)
+                    progress.advance(len(records))
+        progress.close()
+        return replayed, ends
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(
+    definition: ServiceDefinition,
+    settings: Settings,
+    read_model: Mapping[str, str],
+    *,
+    swap: bool = True,
+    accept_missing_history: bool = False,
+) -> Rebuilt:
+    """Rebuild the service's tables from its topics; `read_model` maps tables to compare to their columns.
+
+    Raises HistoryMissing, before building and again before swapping, when a partition's history does not
+    start at offset 0, unless `accept_missing_history`."""
+    live, fresh, retired = settings.pg_schema, f"{settings.pg_schema}_rebuild", f"{settings.pg_schema}_retired"
+    metrics = RuntimeMetrics(CollectorRegistry())
+    topics = [settings.topic(t) for t in definition.consumes]
+    partitions = await topic_partitions(settings, topics)
+    if swap:
+        await _refuse_missing_history(settings, partitions, accept_missing_history)
+    shadow_pool = await create_pool(settings, schema=fresh)
+    live_pool = await create_pool(settings)
+    try:
+        async with shadow_pool.acquire() as conn:
+            await _drop_tables(conn, fresh)
+        await migrate(shadow_pool, definition.package_dir)
+        applier = EventConsumer(
+            settings, shadow_pool, metrics, definition.handlers, list(definition.consumes), dead_letters=False
+        )
+        replayed, ends = await _replay(settings, applier, partitions, None, f"rebuild {live}")
+        async with live_pool.acquire() as conn:
+            digests = {
+                t: (await table_digest(conn, live, t, c), await table_digest(conn, fresh, t, c))
+                for t, c in read_model.items()
+            }
+        if not swap:
+            return Rebuilt(replayed, 0, digests)
+        await _refuse_missing_history(settings, partitions, accept_missing_history)  # retention may act meanwhile
+        async with live_pool.acquire() as conn, conn.transaction():
+            await _drop_tables(conn, retired)
+            for row in await conn.fetch(SELECT_TABLES, live):
+                await conn.execute(f'ALTER TABLE "{live}"."{row["tablename"]}" SET SCHEMA "{retired}"')
+            for row in await conn.fetch(SELECT_TABLES, fresh):
+                await conn.execute(f'ALTER TABLE "{fresh}"."{row["tablename"]}" SET SCHEMA "{live}"')
+        log.info("rebuilt tables swapped in", extra={"schema": live, "replayed": replayed})
+        catch_up = EventConsumer(
+            settings, live_pool, metrics, definition.handlers, list(definition.consumes), dead_letters=False
+        )
+        caught_up, _ = await _replay(settings, catch_up, partitions, ends, "catch up")
+        return Rebuilt(replayed, caught_up, digests)
+    finally:
+        await shadow_pool.close()
+        await live_pool.close()

@@ -20,7 +20,9 @@ def test_checked_in_schema_is_compatible_with_the_model(model):
     assert path.exists(), f"{path.name} missing: run python -m schemas.export"
     checked_in = json.loads(path.read_text(encoding="utf-8"))
     problems = breaking_changes(checked_in, event_schema(model))
-    assert not problems, f"{model.event_type} v{model.version} breaks old events ({problems}): bump the version and add an upcaster"
+    assert not problems, (
+        f"{model.event_type} v{model.version} breaks old events ({problems}): bump the version and add an upcaster"
+    )
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.event_type)
@@ -36,7 +38,11 @@ def test_every_checked_in_schema_belongs_to_a_known_event():
 
 
 def _older_versions() -> set[str]:
-    return {p.name for p in JSON_DIR.glob("*.json") if int(p.stem.rsplit(".v", 1)[1]) < EVENT_TYPES[p.stem.split(".")[0]].version}
+    return {
+        p.name
+        for p in JSON_DIR.glob("*.json")
+        if int(p.stem.rsplit(".v", 1)[1]) < EVENT_TYPES[p.stem.split(".")[0]].version
+    }
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.json")), ids=lambda p: p.stem)
@@ -52,6 +58,7 @@ def test_every_event_type_has_a_sample():
 
 
 # The checker itself: each kind of breaking edit is caught, harmless ones are not.
+
 
 @pytest.fixture
 def schema():

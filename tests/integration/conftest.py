@@ -2,8 +2,8 @@
 
 import pytest
 
-from neuguong.directory.demo import build_demo_directory
 from neuguong.runtime.auth import generate_key_pair
+from ops.directory.demo import build_demo_directory
 from tests.integration.harness import Stack, delete_topics, new_prefix, reset_schemas
 
 pytestmark = pytest.mark.integration

@@ -2,17 +2,20 @@
 
 import uuid
 
-from neuguong.directory.demo import DemoDirectory
+from ops.directory.demo import DemoDirectory
 from schemas import decode, uuid7
 from tests.integration.harness import RunningService, Stack, eventually
 
 
 async def directory_loaded(service: RunningService, directory: DemoDirectory) -> None:
     """Wait until the service's local directory holds every unit and every member (two topics)."""
+
     async def counts() -> bool:
         return await service.runtime.pool.fetchrow(
-            "SELECT (SELECT count(*) FROM directory_units) AS units, (SELECT count(*) FROM directory_members) AS members"
+            "SELECT (SELECT count(*) FROM directory_units) AS units,"
+            " (SELECT count(*) FROM directory_members) AS members"
         ) == (len(directory.units), len(directory.members))
+
     await eventually(counts)
 
 
@@ -27,9 +30,11 @@ async def applied(service: RunningService, expected: dict[str, int]) -> None:
 
     async def complete() -> bool:
         rows = await service.runtime.pool.fetch(
-            "SELECT event_type, count(*) FROM inbox WHERE event_type = ANY($1) GROUP BY event_type", list(expected))
+            "SELECT event_type, count(*) FROM inbox WHERE event_type = ANY($1) GROUP BY event_type", list(expected)
+        )
         seen.update({row["event_type"]: row["count"] for row in rows})
         return all(seen.get(t, 0) >= n for t, n in expected.items())
+
     try:
         await eventually(complete)
     except AssertionError as error:
@@ -41,17 +46,24 @@ async def file_commitment(system: Stack, service: RunningService, member, year: 
     cell_path = member.cell_id
     return await service.client.post(
         "/commitments",
-        json={"member_id": member.member_id, "year": year, "limitations": ["Ngại va chạm"],
-              "plan": [{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": f"{year}-12-31"}]},
-        headers={**system.token(member.member_id, "member", cell_path),
-                 "Idempotency-Key": key or f"file-{member.member_id}-{year}"},
+        json={
+            "member_id": member.member_id,
+            "year": year,
+            "limitations": ["Ngại va chạm"],
+            "plan": [{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": f"{year}-12-31"}],
+        },
+        headers={
+            **system.token(member.member_id, "member", cell_path),
+            "Idempotency-Key": key or f"file-{member.member_id}-{year}",
+        },
     )
 
 
 async def figure(projections: RunningService, system: Stack, unit_id: str, name: str, period: str) -> int:
     """One figure of a unit, read over HTTP as the province committee."""
-    reply = await projections.client.get(f"/units/{unit_id}/figures", params={"period": period},
-                                         headers=system.token("tinh-uy", "committee", "lc"))
+    reply = await projections.client.get(
+        f"/units/{unit_id}/figures", params={"period": period}, headers=system.token("tinh-uy", "committee", "lc")
+    )
     assert reply.status_code == 200, reply.text
     return reply.json()["figures"].get(name, 0)
 

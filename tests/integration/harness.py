@@ -14,15 +14,17 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 
-from neuguong.directory.demo import DemoDirectory
-from neuguong.directory.importer import publish_directory
 from neuguong.runtime.auth import Role, mint_token
-from neuguong.runtime.service import Runtime, ServiceDefinition, create_app, load_definition
+from neuguong.runtime.clock import Clock
+from neuguong.runtime.service import Runtime, ServiceDefinition, create_app
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import delete_prefixed_topics, topic_partitions
+from ops.directory.demo import DemoDirectory
+from ops.directory.importer import publish_directory
 from schemas import uuid7
+from services import NAMES as SERVICES
+from services import definition as load_definition
 
-SERVICES = ("commitments", "honors", "inspections", "notifications", "projections")
 T = TypeVar("T")
 
 
@@ -33,8 +35,10 @@ def env(name: str, default: str) -> str:
 async def admin_connection() -> asyncpg.Connection:
     """The cluster's admin, on the test database (tests own it; the demo uses another)."""
     return await asyncpg.connect(
-        host=env("NG_PG_HOST", "127.0.0.1"), port=int(env("NG_PG_PORT", "25432")),
-        user=env("NG_PG_ADMIN_USER", "neuguong"), password=env("NG_PG_ADMIN_PASSWORD", "neuguong-dev"),
+        host=env("NG_PG_HOST", "127.0.0.1"),
+        port=int(env("NG_PG_PORT", "25432")),
+        user=env("NG_PG_ADMIN_USER", "neuguong"),
+        password=env("NG_PG_ADMIN_PASSWORD", "neuguong-dev"),
         database=env("NG_PG_DATABASE", "neuguong_test"),
     )
 
@@ -85,10 +89,16 @@ class Stack:
 
     def settings(self, service: str = "", **overrides: Any) -> Settings:
         values = {
-            "environment": "test", "service": service, "topic_prefix": self.prefix,
-            "pg_database": env("NG_PG_DATABASE", "neuguong_test"), "jwt_public_key_file": self.public_key_file,
-            "relay_poll_seconds": 0.2, "lag_interval_seconds": 0.5, "consumer_retry_backoff_seconds": 0.05,
-            **self.base, **overrides,
+            "environment": "test",
+            "service": service,
+            "topic_prefix": self.prefix,
+            "pg_database": env("NG_PG_DATABASE", "neuguong_test"),
+            "jwt_public_key_file": self.public_key_file,
+            "relay_poll_seconds": 0.2,
+            "lag_interval_seconds": 0.5,
+            "consumer_retry_backoff_seconds": 0.05,
+            **self.base,
+            **overrides,
         }
         return Settings(**values)
 
@@ -97,9 +107,9 @@ class Stack:
 
     @contextlib.asynccontextmanager
     async def service(
-        self, name: str, definition: ServiceDefinition | None = None, **overrides: Any
+        self, name: str, definition: ServiceDefinition | None = None, clock: Clock | None = None, **overrides: Any
     ) -> AsyncIterator[RunningService]:
-        app = create_app(definition or load_definition(name), self.settings(name, **overrides))
+        app = create_app(definition or load_definition(name), self.settings(name, **overrides), clock)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
@@ -110,13 +120,16 @@ class Stack:
 
     async def publish_many(self, records: list[tuple[str, bytes, bytes]]) -> None:
         """Publish (topic, key, value) records with one idempotent producer, in order per key."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings().kafka_bootstrap, acks="all",
-                                    enable_idempotence=True, linger_ms=10)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings().kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=10
+        )
         await producer.start()
         try:
             for start in range(0, len(records), 2000):
-                sends = [await producer.send(self.prefix + topic, value, key=key)
-                         for topic, key, value in records[start : start + 2000]]
+                sends = [
+                    await producer.send(self.prefix + topic, value, key=key)
+                    for topic, key, value in records[start : start + 2000]
+                ]
                 await asyncio.gather(*sends)
         finally:
             await producer.stop()
@@ -125,15 +138,17 @@ class Stack:
         producer = AIOKafkaProducer(bootstrap_servers=self.settings().kafka_bootstrap, acks="all")
         await producer.start()
         try:
-            await producer.send_and_wait(self.prefix + topic, value, key=key,
-                                         headers=[(k, v.encode()) for k, v in (headers or {}).items()])
+            await producer.send_and_wait(
+                self.prefix + topic, value, key=key, headers=[(k, v.encode()) for k, v in (headers or {}).items()]
+            )
         finally:
             await producer.stop()
 
     async def read_topic(self, topic: str, *, at_least: int = 0, timeout: float = 15.0) -> list[ConsumerRecord]:
         """Every record of a topic from the beginning; waits until there are `at_least` of them."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings().kafka_bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")  # see neuguong/rebuild.py
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings().kafka_bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )  # see neuguong/rebuild.py
         await consumer.start()
         try:
             name = self.prefix + topic

@@ -8,17 +8,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import httpx
 import uvicorn
 
 from schemas import encode, uuid7, wrap
 from schemas.honors import HonorRecorded, HonorRevoked, HonorSubject
 from schemas.topics import HONORS
+from services.notifications.app import definition
 from services.notifications.settings import DeliverySettings
 from services.notifications.signature import verify
+from services.notifications.transport import Resolver
+from tests.integration.flows import directory_loaded
 
-FAST = DeliverySettings(max_attempts=6, backoff_base_seconds=0.05, backoff_cap_seconds=0.4,
-                        request_timeout_seconds=0.5, breaker_threshold=3, breaker_cooldown_seconds=0.5,
-                        poll_seconds=0.2, retry_after_cap_seconds=5)
+FAST = DeliverySettings(
+    max_attempts=6,
+    backoff_base_seconds=0.05,
+    backoff_cap_seconds=0.4,
+    request_timeout_seconds=0.5,
+    breaker_threshold=3,
+    breaker_cooldown_seconds=0.5,
+    poll_seconds=0.2,
+    retry_after_cap_seconds=5,
+)
 SECRET = "bí-mật-chung-của-kênh-0123456789"
 
 # (attempt number for this idempotency key, 1-based) -> (status, headers, delay before answering)
@@ -47,7 +58,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - a bare ASGI app
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
         body = b""
@@ -91,8 +102,11 @@ class Receiver:
 
     def honors(self, kind: str) -> list[str]:
         """Honor ids accepted in bodies of one type (honor.published / honor.retracted), one per key."""
-        return [b["honor"]["honor_id"] if kind == "honor.published" else b["honor_id"]
-                for b in self.accepted.values() if b["type"] == kind]
+        return [
+            b["honor"]["honor_id"] if kind == "honor.published" else b["honor_id"]
+            for b in self.accepted.values()
+            if b["type"] == kind
+        ]
 
     def time_of(self, kind: str, honor_id: str) -> float:
         for key, body in self.accepted.items():
@@ -101,40 +115,102 @@ class Receiver:
         raise AssertionError(f"{kind} of {honor_id} never accepted")
 
 
-async def _answer(send, status: int, headers: dict[str, str]) -> None:  # noqa: ANN001
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(k.encode(), v.encode()) for k, v in {"content-length": "2", **headers}.items()]})
+async def _answer(send, status: int, headers: dict[str, str]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode(), v.encode()) for k, v in {"content-length": "2", **headers}.items()],
+        }
+    )
     await send({"type": "http.response.body", "body": b"{}"})
 
 
-def honor_recorded(member, level: str = "cell", consent: bool = True, period: str = "2026-03",
-                   deed: str = "Vận động nhân dân hiến 300 m² đất làm đường liên thôn",
-                   evidence: str = "https://noi-bo.example/ho-so-mat") -> HonorRecorded:
+def honor_recorded(
+    member,
+    level: str = "cell",
+    consent: bool = True,
+    period: str = "2026-03",
+    deed: str = "Vận động nhân dân hiến 300 m² đất làm đường liên thôn",
+    evidence: str = "https://noi-bo.example/ho-so-mat",
+) -> HonorRecorded:
     return HonorRecorded(
-        honor_id=str(uuid7()), subject=HonorSubject(kind="member", id=member.member_id, name=member.full_name),
-        recording_unit_id=member.cell_id, level=level, period=period, deed=deed, evidence=[evidence],
-        proposed_by="Chi bộ", approved_by="Chi bộ thôn", consent_to_publish=consent)
+        honor_id=str(uuid7()),
+        subject=HonorSubject(kind="member", id=member.member_id, name=member.full_name),
+        recording_unit_id=member.cell_id,
+        level=level,
+        period=period,
+        deed=deed,
+        evidence=[evidence],
+        proposed_by="Chi bộ",
+        approved_by="Chi bộ thôn",
+        consent_to_publish=consent,
+    )
 
 
 async def publish_honor_event(system, event, unit_path: list[str]) -> None:
     """Put an honors event on the honors topic as services/honors would."""
     envelope = wrap(event, producer="honors", actor="test", unit_path=unit_path, correlation_id=str(uuid7()))
-    await system.publish_raw(HONORS.name, encode(envelope), event.key().encode(),
-                             {"event_type": event.event_type, "event_id": str(envelope.event_id)})
+    await system.publish_raw(
+        HONORS.name,
+        encode(envelope),
+        event.key().encode(),
+        {"event_type": event.event_type, "event_id": str(envelope.event_id)},
+    )
 
 
 def revoked(recorded: HonorRecorded, reason: str = "Kết luận vi phạm của UBKT (bí mật)") -> HonorRevoked:
-    return HonorRevoked(honor_id=recorded.honor_id, subject=recorded.subject,
-                        recording_unit_id=recorded.recording_unit_id, level=recorded.level, period=recorded.period,
-                        reason=reason, revoked_by="UBKT")
+    return HonorRevoked(
+        honor_id=recorded.honor_id,
+        subject=recorded.subject,
+        recording_unit_id=recorded.recording_unit_id,
+        level=recorded.level,
+        period=recorded.period,
+        reason=reason,
+        revoked_by="UBKT",
+    )
 
 
-async def register_channel(system, service, channel_id: str, receiver: Receiver, unit_id: str = "lc",
-                           min_level: str = "cell", kind: str = "portal"):
-    reply = await service.client.post("/channels", json={
-        "channel_id": channel_id, "kind": kind, "name": f"Kênh {channel_id}", "url": receiver.url,
-        "secret": receiver.secret, "unit_id": unit_id, "min_level": min_level},
-        headers={**system.token("bien-tap", "publisher", "lc"), "Idempotency-Key": f"channel-{channel_id}"})
+def operator(system, service, unit: str = "lc") -> httpx.AsyncClient:
+    """What `neuguong deliveries` talks to: the service's HTTP API, with an operator's token of `unit`."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app),
+        base_url="http://notifications",
+        headers=system.token("van-hanh", "operator", unit),
+    )
+
+
+async def register_channel(
+    system,
+    service,
+    channel_id: str,
+    receiver: Receiver,
+    unit_id: str = "lc",
+    min_level: str = "cell",
+    kind: str = "portal",
+):
+    reply = await service.client.post(
+        "/channels",
+        json={
+            "channel_id": channel_id,
+            "kind": kind,
+            "name": f"Kênh {channel_id}",
+            "url": receiver.url,
+            "secret": receiver.secret,
+            "unit_id": unit_id,
+            "min_level": min_level,
+        },
+        headers={**system.token("bien-tap", "publisher", "lc"), "Idempotency-Key": f"channel-{channel_id}"},
+    )
     assert reply.status_code == 201, reply.text
     assert "secret" not in reply.json()
     return reply.json()
+
+
+@contextlib.asynccontextmanager
+async def running(system, directory, settings: DeliverySettings = FAST, resolve: Resolver | None = None):
+    """services/notifications with `settings` (and `resolve` for DNS), its directory loaded."""
+    async with system.service("notifications", definition=definition(settings, resolve)) as service:
+        await system.import_directory(directory)
+        await directory_loaded(service, directory)
+        yield service

@@ -9,9 +9,11 @@ from tests.integration.flows import directory_loaded, file_commitment
 
 async def written(service) -> tuple[int, int, int]:
     pool = service.runtime.pool
-    return (await pool.fetchval("SELECT count(*) FROM commitments"),
-            await pool.fetchval("SELECT count(*) FROM outbox"),
-            await pool.fetchval("SELECT count(*) FROM idempotency"))
+    return (
+        await pool.fetchval("SELECT count(*) FROM commitments"),
+        await pool.fetchval("SELECT count(*) FROM outbox"),
+        await pool.fetchval("SELECT count(*) FROM idempotency"),
+    )
 
 
 @pytest.fixture
@@ -36,8 +38,9 @@ async def test_no_token_bad_token_and_foreign_token_are_401_and_write_nothing(sy
         ({"Authorization": f"Bearer {forged}"}, "invalid token"),
     ]
     for headers, reason in cases:
-        reply = await commitments.client.post("/commitments", json=body(member),
-                                              headers={**headers, "Idempotency-Key": "k-unauthenticated"})
+        reply = await commitments.client.post(
+            "/commitments", json=body(member), headers={**headers, "Idempotency-Key": "k-unauthenticated"}
+        )
         assert reply.status_code == 401, reply.text
         assert reply.headers["WWW-Authenticate"] == "Bearer"
         assert reason in reply.json()["detail"]
@@ -56,8 +59,9 @@ async def test_acting_outside_ones_subtree_or_for_someone_else_is_403_and_writes
         (system.token("thanh-tra", "inspector", "lc"), "role"),
     ]
     for headers, reason in cases:
-        reply = await commitments.client.post("/commitments", json=body(member),
-                                              headers={**headers, "Idempotency-Key": "k-forbidden"})
+        reply = await commitments.client.post(
+            "/commitments", json=body(member), headers={**headers, "Idempotency-Key": "k-forbidden"}
+        )
         assert reply.status_code == 403, reply.text
         assert reason in reply.json()["detail"]
     assert await written(commitments) == (0, 0, 0)
@@ -66,16 +70,16 @@ async def test_acting_outside_ones_subtree_or_for_someone_else_is_403_and_writes
 async def test_a_committee_files_within_its_subtree(system, small_directory, commitments):
     member = small_directory.members[1]
     commune = small_directory.unit_path(member.cell_id)[1]
-    reply = await commitments.client.post("/commitments", json=body(member),
-                                          headers={**system.token("uy-vien", "committee", commune),
-                                                   "Idempotency-Key": "k-committee"})
+    reply = await commitments.client.post(
+        "/commitments",
+        json=body(member),
+        headers={**system.token("uy-vien", "committee", commune), "Idempotency-Key": "k-committee"},
+    )
     assert reply.status_code == 201, reply.text
     assert await written(commitments) == (1, 1, 1)
 
 
-async def test_the_same_idempotency_key_twice_gives_one_event_and_the_same_answer(
-    system, small_directory, commitments
-):
+async def test_the_same_idempotency_key_twice_gives_one_event_and_the_same_answer(system, small_directory, commitments):
     member = small_directory.members[2]
     first = await file_commitment(system, commitments, member, key="retry-after-timeout-1")
     second = await file_commitment(system, commitments, member, key="retry-after-timeout-1")
@@ -92,7 +96,9 @@ async def test_a_second_commitment_for_the_year_is_409_with_the_existing_entry(s
     first = await file_commitment(system, commitments, member, key="first-filing-0001")
     again = await file_commitment(system, commitments, member, key="second-filing-0001")
     assert again.status_code == 409, again.text
-    assert again.json()["errors"] == [{"field": "year", "reason": f"{member.member_id} already filed a commitment for 2026"}]
+    assert again.json()["errors"] == [
+        {"field": "year", "reason": f"{member.member_id} already filed a commitment for 2026"}
+    ]
     assert again.json()["existing"]["commitment_id"] == first.json()["commitment_id"]
     assert await written(commitments) == (1, 1, 1)
 
@@ -106,19 +112,25 @@ async def test_a_reused_key_with_another_body_is_refused(system, small_directory
     assert await written(commitments) == (1, 1, 1)
 
 
-@pytest.mark.parametrize("payload, field, reason", [
-    ({"year": 2026}, "member_id", "Field required"),
-    ({"member_id": "nobody-here", "year": 2026}, "member_id", "unknown member"),
-    ({"member_id": "{member}", "year": 2031}, "year", "in the future"),
-    ({"member_id": "{member}", "year": 2026, "colour": "red"}, "colour", "Extra inputs are not permitted"),
-])
-async def test_bad_input_names_the_field_and_writes_nothing(system, small_directory, commitments, payload, field,
-                                                            reason):
+@pytest.mark.parametrize(
+    "payload, field, reason",
+    [
+        ({"year": 2026}, "member_id", "Field required"),
+        ({"member_id": "nobody-here", "year": 2026}, "member_id", "unknown member"),
+        ({"member_id": "{member}", "year": 2031}, "year", "in the future"),
+        ({"member_id": "{member}", "year": 2026, "colour": "red"}, "colour", "Extra inputs are not permitted"),
+    ],
+)
+async def test_bad_input_names_the_field_and_writes_nothing(
+    system, small_directory, commitments, payload, field, reason
+):
     member = small_directory.members[0]
     payload = {k: (member.member_id if v == "{member}" else v) for k, v in payload.items()}
-    reply = await commitments.client.post("/commitments", json=payload,
-                                          headers={**system.token("tinh-uy", "committee", "lc"),
-                                                   "Idempotency-Key": "bad-input-0001"})
+    reply = await commitments.client.post(
+        "/commitments",
+        json=payload,
+        headers={**system.token("tinh-uy", "committee", "lc"), "Idempotency-Key": "bad-input-0001"},
+    )
     assert 400 <= reply.status_code < 500, reply.text
     errors = reply.json()["errors"]
     assert any(e["field"] == field and reason in e["reason"] for e in errors), errors
@@ -127,8 +139,9 @@ async def test_bad_input_names_the_field_and_writes_nothing(system, small_direct
 
 async def test_a_missing_idempotency_key_is_refused(system, small_directory, commitments):
     member = small_directory.members[0]
-    reply = await commitments.client.post("/commitments", json=body(member),
-                                          headers=system.token(member.member_id, "member", member.cell_id))
+    reply = await commitments.client.post(
+        "/commitments", json=body(member), headers=system.token(member.member_id, "member", member.cell_id)
+    )
     assert reply.status_code == 422
     assert reply.json()["errors"][0]["field"] == "header.Idempotency-Key"
     assert await written(commitments) == (0, 0, 0)
@@ -137,9 +150,14 @@ async def test_a_missing_idempotency_key_is_refused(system, small_directory, com
 async def test_an_oversized_body_is_413(system, small_directory, commitments):
     member = small_directory.members[0]
     reply = await commitments.client.post(
-        "/commitments", content=b"{" + b" " * 300_000 + b"}",
-        headers={**system.token(member.member_id, "member", member.cell_id), "Idempotency-Key": "oversized-001",
-                 "Content-Type": "application/json"})
+        "/commitments",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers={
+            **system.token(member.member_id, "member", member.cell_id),
+            "Idempotency-Key": "oversized-001",
+            "Content-Type": "application/json",
+        },
+    )
     assert reply.status_code == 413
     assert reply.json()["errors"][0]["field"] == "body"
     assert await written(commitments) == (0, 0, 0)
@@ -148,12 +166,16 @@ async def test_an_oversized_body_is_413(system, small_directory, commitments):
 async def test_cadres_file_their_own_commitment_but_never_rate_it(system, small_directory, commitments):
     secretary = next(m for m in small_directory.members if m.is_head)
     as_secretary = system.token(secretary.member_id, "cell_secretary", secretary.cell_id)
-    filed = await commitments.client.post("/commitments", json=body(secretary),
-                                          headers={**as_secretary, "Idempotency-Key": "own-filing-0001"})
+    filed = await commitments.client.post(
+        "/commitments", json=body(secretary), headers={**as_secretary, "Idempotency-Key": "own-filing-0001"}
+    )
     assert filed.status_code == 201, filed.text
     commitment_id = filed.json()["commitment_id"]
-    own_rating = await commitments.client.post(f"/commitments/{commitment_id}/rating", json={"rating": "good"},
-                                               headers={**as_secretary, "Idempotency-Key": "own-rating-0001"})
+    own_rating = await commitments.client.post(
+        f"/commitments/{commitment_id}/rating",
+        json={"rating": "good"},
+        headers={**as_secretary, "Idempotency-Key": "own-rating-0001"},
+    )
     assert own_rating.status_code == 403 and "own commitment" in own_rating.json()["detail"]
     assert await written(commitments) == (1, 1, 1)
 
@@ -163,8 +185,10 @@ async def test_a_batch_with_a_row_outside_the_subtree_writes_nothing(system, sma
     commune = small_directory.unit_path(first.cell_id)[1]
     outsider = next(m for m in small_directory.members if small_directory.unit_path(m.cell_id)[1] != commune)
     items = [{"line": 2, **body(first)}, {"line": 3, **body(outsider)}]
-    reply = await commitments.client.post("/commitments/batch", json={"items": items},
-                                          headers={**system.token("dang-uy", "committee", commune),
-                                                   "Idempotency-Key": "batch-outside-01"})
+    reply = await commitments.client.post(
+        "/commitments/batch",
+        json={"items": items},
+        headers={**system.token("dang-uy", "committee", commune), "Idempotency-Key": "batch-outside-01"},
+    )
     assert reply.status_code == 403 and "line 3" in reply.json()["detail"]
     assert await written(commitments) == (0, 0, 0)

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
-from neuguong.directory.demo import build_demo_directory
-from neuguong.importer.commitments import import_commitments
+from ops.directory.demo import build_demo_directory
+from ops.importer.commitments import import_commitments
 from tests.integration.flows import directory_loaded
 
 HEADER = ["member_id", "year", "limitations", "plan", "task_results"]
@@ -29,14 +29,22 @@ async def commitments(system, directory):
 
 
 def importer(service, system) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://commitments",
-                             headers=system.token("tinh-uy", "committee", "lc"), timeout=120)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app),
+        base_url="http://commitments",
+        headers=system.token("tinh-uy", "committee", "lc"),
+        timeout=120,
+    )
 
 
 def good_row(member_id: str, year: int) -> list[str]:
-    return [member_id, str(year), "Chưa mạnh dạn đấu tranh phê bình\nNgại va chạm",
-            f"Tham gia đầy đủ sinh hoạt chi bộ | 31/12/{year}\nHướng dẫn hộ nghèo trồng quế | {year}-09-30",
-            "Hoàn thành tốt nhiệm vụ được giao"]
+    return [
+        member_id,
+        str(year),
+        "Chưa mạnh dạn đấu tranh phê bình\nNgại va chạm",
+        f"Tham gia đầy đủ sinh hoạt chi bộ | 31/12/{year}\nHướng dẫn hộ nghèo trồng quế | {year}-09-30",
+        "Hoàn thành tốt nhiệm vụ được giao",
+    ]
 
 
 BAD_KINDS = {
@@ -94,8 +102,9 @@ async def test_ten_thousand_rows_with_one_percent_bad(system, directory, commitm
         assert field == expected_field and expected_reason in reason, (line, field, reason)
     assert first.created == 10_000 - len(kinds) and first.existing == 0
     assert await counts(commitments) == (first.created, first.created)
-    nfd_member = (await commitments.runtime.pool.fetchval(
-        "SELECT content->'limitations'->>0 FROM commitments ORDER BY filed_at LIMIT 1"))
+    nfd_member = await commitments.runtime.pool.fetchval(
+        "SELECT content->'limitations'->>0 FROM commitments ORDER BY filed_at LIMIT 1"
+    )
     assert unicodedata.is_normalized("NFC", nfd_member)
 
     async with importer(commitments, system) as client:
@@ -108,10 +117,24 @@ async def test_ten_thousand_rows_with_one_percent_bad(system, directory, commitm
 async def test_an_xlsx_file_with_vietnamese_headers(system, directory, commitments, tmp_path):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Mã đảng viên", "Năm", "Hạn chế, khuyết điểm cần khắc phục", "Kế hoạch thực hiện",
-                  "Về kết quả thực hiện nhiệm vụ"])
-    sheet.append([directory.members[0].member_id, 2026, unicodedata.normalize("NFD", "Ngại va chạm"),
-                  "Học tập chuyên đề | 30/06/2026", "Hoàn thành xuất sắc"])
+    sheet.append(
+        [
+            "Mã đảng viên",
+            "Năm",
+            "Hạn chế, khuyết điểm cần khắc phục",
+            "Kế hoạch thực hiện",
+            "Về kết quả thực hiện nhiệm vụ",
+        ]
+    )
+    sheet.append(
+        [
+            directory.members[0].member_id,
+            2026,
+            unicodedata.normalize("NFD", "Ngại va chạm"),
+            "Học tập chuyên đề | 30/06/2026",
+            "Hoàn thành xuất sắc",
+        ]
+    )
     sheet.append([directory.members[1].member_id, 2026.0, "", "Không hạn | sớm", ""])
     path = tmp_path / "so-cam-ket.xlsx"
     workbook.save(path)

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from neuguong.dlq import list_dead_letters, replay_dead_letters
+from ops.dlq import list_dead_letters, replay_dead_letters
 from schemas import encode, wrap
 from schemas.commitments import CommitmentFiled
 from schemas.topics import COMMITMENTS
@@ -13,9 +13,13 @@ from tests.integration.harness import eventually
 
 async def test_dead_letters_are_listed_and_replayed_once(system, small_directory):
     member = small_directory.members[0]
-    event = wrap(CommitmentFiled(commitment_id="k-dlq", member_id=member.member_id, cell_id=member.cell_id,
-                                 year=2026), producer="commitments", actor=member.member_id,
-                 unit_path=small_directory.path_for(member), correlation_id="dlq-replay")
+    event = wrap(
+        CommitmentFiled(commitment_id="k-dlq", member_id=member.member_id, cell_id=member.cell_id, year=2026),
+        producer="commitments",
+        actor=member.member_id,
+        unit_path=small_directory.path_for(member),
+        correlation_id="dlq-replay",
+    )
 
     async def buggy_handler(conn, event, envelope):
         raise ValueError("figure name missing from the event: a bug in this handler version")

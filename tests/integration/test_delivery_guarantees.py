@@ -15,8 +15,13 @@ from tests.integration.harness import eventually
 
 
 def commitment(member, year: int = 2026) -> CommitmentFiled:
-    return CommitmentFiled(commitment_id=f"k-{member.member_id}-{year}", member_id=member.member_id,
-                           cell_id=member.cell_id, year=year, is_leader=member.is_leader)
+    return CommitmentFiled(
+        commitment_id=f"k-{member.member_id}-{year}",
+        member_id=member.member_id,
+        cell_id=member.cell_id,
+        year=year,
+        is_leader=member.is_leader,
+    )
 
 
 async def test_an_event_reaches_kafka_only_when_its_transaction_commits(system, small_directory):
@@ -39,8 +44,13 @@ async def test_an_event_reaches_kafka_only_when_its_transaction_commits(system, 
 
 async def test_a_redelivered_event_leaves_the_read_model_unchanged(system, small_directory):
     member = small_directory.members[2]
-    envelope = wrap(commitment(member), producer="commitments", actor=member.member_id,
-                    unit_path=small_directory.path_for(member), correlation_id="redelivery")
+    envelope = wrap(
+        commitment(member),
+        producer="commitments",
+        actor=member.member_id,
+        unit_path=small_directory.path_for(member),
+        correlation_id="redelivery",
+    )
     async with system.service("projections") as projections:
         await system.import_directory(small_directory)
         await directory_loaded(projections, small_directory)
@@ -51,8 +61,10 @@ async def test_a_redelivered_event_leaves_the_read_model_unchanged(system, small
         assert await figure(projections, system, member.cell_id, "commitments_filed", "2026") == 1
         assert await figure(projections, system, "lc", "commitments_filed", "2026") == 1
         assert await consumed(projections, "CommitmentFiled", "applied") == 1
-        assert await projections.runtime.pool.fetchval(
-            "SELECT count(*) FROM inbox WHERE event_type = 'CommitmentFiled'") == 1
+        assert (
+            await projections.runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE event_type = 'CommitmentFiled'")
+            == 1
+        )
 
 
 async def _at_least(value, expected: float) -> bool:
@@ -66,10 +78,20 @@ async def consumed(service, event_type: str, outcome: str) -> float:
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_applies(system, small_directory):
     member = small_directory.members[3]
-    good = wrap(commitment(member), producer="commitments", actor=member.member_id,
-                unit_path=small_directory.path_for(member), correlation_id="after-poison")
-    bad_payload = wrap(commitment(member, 2025), producer="commitments", actor="x",
-                       unit_path=small_directory.path_for(member), correlation_id="bad-payload")
+    good = wrap(
+        commitment(member),
+        producer="commitments",
+        actor=member.member_id,
+        unit_path=small_directory.path_for(member),
+        correlation_id="after-poison",
+    )
+    bad_payload = wrap(
+        commitment(member, 2025),
+        producer="commitments",
+        actor="x",
+        unit_path=small_directory.path_for(member),
+        correlation_id="bad-payload",
+    )
     bad_payload = bad_payload.model_copy(update={"payload": {"member_id": member.member_id}})
     key = member.member_id.encode()
     async with system.service("projections") as projections:
@@ -94,16 +116,23 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_applies(
 
 async def test_a_failing_handler_is_retried_then_dead_lettered(system, small_directory):
     member = small_directory.members[4]
-    event = wrap(commitment(member), producer="commitments", actor=member.member_id,
-                 unit_path=small_directory.path_for(member), correlation_id="always-fails")
+    event = wrap(
+        commitment(member),
+        producer="commitments",
+        actor=member.member_id,
+        unit_path=small_directory.path_for(member),
+        correlation_id="always-fails",
+    )
     calls = []
 
     async def broken(conn, event, envelope):
         calls.append(envelope.event_id)
         raise asyncpg.exceptions.CheckViolationError("new row violates check constraint value_not_negative")
 
-    from services.projections.app import DEFINITION
     from dataclasses import replace
+
+    from services.projections.app import DEFINITION
+
     definition = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": broken})
     async with system.service("projections", definition, consumer_max_attempts=3):
         await system.publish_raw(COMMITMENTS.name, encode(event), member.member_id.encode())
@@ -128,12 +157,14 @@ async def test_a_relay_killed_between_publish_and_mark_leads_to_one_effect(syste
         await system.import_directory(small_directory)
         await directory_loaded(commitments, small_directory)
         await commitments.runtime.relay.stop()  # the service's own relay steps aside for the dying one
-        dying = RelayDyingAfterPublish(commitments.runtime.settings, commitments.runtime.pool,
-                                       commitments.runtime.metrics)
+        dying = RelayDyingAfterPublish(
+            commitments.runtime.settings, commitments.runtime.pool, commitments.runtime.metrics
+        )
         response = await file_commitment(system, commitments, member)
         assert response.status_code == 201, response.text
-        dying.producer = AIOKafkaProducer(bootstrap_servers=commitments.runtime.settings.kafka_bootstrap,
-                                          enable_idempotence=True, acks="all")
+        dying.producer = AIOKafkaProducer(
+            bootstrap_servers=commitments.runtime.settings.kafka_bootstrap, enable_idempotence=True, acks="all"
+        )
         await dying.producer.start()
         try:
             with pytest.raises(SystemExit):
@@ -158,13 +189,19 @@ async def _all_marked(service) -> bool:
 
 async def test_a_database_outage_is_waited_out_not_dead_lettered(system, small_directory):
     member = small_directory.members[7]
-    event = wrap(commitment(member), producer="commitments", actor=member.member_id,
-                 unit_path=small_directory.path_for(member), correlation_id="outage")
+    event = wrap(
+        commitment(member),
+        producer="commitments",
+        actor=member.member_id,
+        unit_path=small_directory.path_for(member),
+        correlation_id="outage",
+    )
     outages = []
+
+    from dataclasses import replace
 
     from services.projections.app import DEFINITION
     from services.projections.handlers import on_commitment_filed
-    from dataclasses import replace
 
     async def flaky(conn, event, envelope):
         if len(outages) < 4:  # more failures than NG_CONSUMER_MAX_ATTEMPTS: an outage, not a bad event
@@ -173,8 +210,9 @@ async def test_a_database_outage_is_waited_out_not_dead_lettered(system, small_d
         await on_commitment_filed(conn, event, envelope)
 
     definition = replace(DEFINITION, handlers={**DEFINITION.handlers, "CommitmentFiled": flaky})
-    async with system.service("projections", definition, consumer_max_attempts=2,
-                              consumer_retry_backoff_seconds=0.02) as projections:
+    async with system.service(
+        "projections", definition, consumer_max_attempts=2, consumer_retry_backoff_seconds=0.02
+    ) as projections:
         await system.import_directory(small_directory)
         await directory_loaded(projections, small_directory)
         await system.publish_raw(COMMITMENTS.name, encode(event), member.member_id.encode())

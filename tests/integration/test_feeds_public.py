@@ -9,10 +9,39 @@ from tests.integration.flows import directory_loaded
 from tests.integration.harness import eventually
 from tests.integration.publicity import honor_recorded, publish_honor_event, revoked
 
-JSON_FEED_TOP = {"version", "title", "home_page_url", "feed_url", "description", "user_comment", "next_url", "icon",
-                 "favicon", "authors", "language", "expired", "hubs", "items"}
-JSON_FEED_ITEM = {"id", "url", "external_url", "title", "content_html", "content_text", "summary", "image",
-                  "banner_image", "date_published", "date_modified", "authors", "tags", "language", "attachments"}
+JSON_FEED_TOP = {
+    "version",
+    "title",
+    "home_page_url",
+    "feed_url",
+    "description",
+    "user_comment",
+    "next_url",
+    "icon",
+    "favicon",
+    "authors",
+    "language",
+    "expired",
+    "hubs",
+    "items",
+}
+JSON_FEED_ITEM = {
+    "id",
+    "url",
+    "external_url",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+    "image",
+    "banner_image",
+    "date_published",
+    "date_modified",
+    "authors",
+    "tags",
+    "language",
+    "attachments",
+}
 
 
 def assert_json_feed_1_1(doc):
@@ -44,11 +73,12 @@ async def test_feeds_since_etag_and_tombstones(system, small_directory, feed_ser
         async def listed():
             reply = await client.get("/feeds/lc.json", params=params)
             return reply if len(reply.json()["items"]) == count else None
+
         return await eventually(listed)
 
     # Feed order is the order the service consumed the honors in; the four subjects sit on different
     # partitions, so each is published once the one before it is on the feed.
-    for count, (honor, member) in enumerate(zip(honors, members), start=1):
+    for count, (honor, member) in enumerate(zip(honors, members, strict=False), start=1):
         await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
         reply = await feed_of(count)
     doc = reply.json()
@@ -103,8 +133,13 @@ async def test_an_honor_replayed_after_its_revocation_is_never_published(system,
 
     async def marker_listed():
         items = (await feed_service.client.get("/feeds/lc.json")).json()["items"]
-        return items if next_one.honor_id in {i["_neuguong"]["honor"]["honor_id"] for i in items
-                                             if "honor" in i.get("_neuguong", {})} else None
+        return (
+            items
+            if next_one.honor_id
+            in {i["_neuguong"]["honor"]["honor_id"] for i in items if "honor" in i.get("_neuguong", {})}
+            else None
+        )
+
     items = await eventually(marker_listed)
     assert all(honor.honor_id not in str(item) for item in items)
     assert await feed_service.runtime.pool.fetchval("SELECT count(*) FROM deliveries") == 0

@@ -23,25 +23,36 @@ async def honors(system, small_directory):
 
 
 def honor(subject_id, period=MONTH, kind="member", **changes):
-    return {"subject": {"kind": kind, "id": subject_id}, "period": period,
-            "deed": "Vận động bà con hiến 300 m² đất mở đường liên thôn", "proposed_by": "Chi ủy chi bộ",
-            "approved_by": "Chi bộ họp ngày 05", "evidence": ["https://laocai.gov.vn/tin-tuc/hien-dat"],
-            "consent_to_publish": True, **changes}
+    return {
+        "subject": {"kind": kind, "id": subject_id},
+        "period": period,
+        "deed": "Vận động bà con hiến 300 m² đất mở đường liên thôn",
+        "proposed_by": "Chi ủy chi bộ",
+        "approved_by": "Chi bộ họp ngày 05",
+        "evidence": ["https://laocai.gov.vn/tin-tuc/hien-dat"],
+        "consent_to_publish": True,
+        **changes,
+    }
 
 
 def tokens(system, directory, member):
     commune = directory.unit_path(member.cell_id)[1]
-    return {"secretary": system.token("bi-thu", "cell_secretary", member.cell_id),
-            "commune": system.token("dang-uy-xa", "committee", commune),
-            "province": system.token("tinh-uy", "committee", "lc"),
-            "operator": system.token("van-hanh", "operator", "lc"),
-            "inspector": system.token("ubkt", "inspector", "lc")}
+    return {
+        "secretary": system.token("bi-thu", "cell_secretary", member.cell_id),
+        "commune": system.token("dang-uy-xa", "committee", commune),
+        "province": system.token("tinh-uy", "committee", "lc"),
+        "operator": system.token("van-hanh", "operator", "lc"),
+        "inspector": system.token("ubkt", "inspector", "lc"),
+    }
 
 
 async def counts(service) -> tuple[int, int, int]:
     pool = service.runtime.pool
-    return (await pool.fetchval("SELECT count(*) FROM honors"), await pool.fetchval("SELECT count(*) FROM nominations"),
-            await pool.fetchval("SELECT count(*) FROM outbox"))
+    return (
+        await pool.fetchval("SELECT count(*) FROM honors"),
+        await pool.fetchval("SELECT count(*) FROM nominations"),
+        await pool.fetchval("SELECT count(*) FROM outbox"),
+    )
 
 
 async def test_recording_publishes_the_honor_with_its_full_envelope(system, small_directory, honors):
@@ -56,13 +67,21 @@ async def test_recording_publishes_the_honor_with_its_full_envelope(system, smal
     collective = await post(honors, "/honors", honor(member.cell_id, HALF, "unit"), t["commune"])
     assert collective.status_code == 201, collective.text
     assert collective.json()["level"] == "grassroots"
-    assert collective.json()["subject"]["name"] == next(u.name for u in small_directory.units
-                                                        if u.unit_id == member.cell_id)
+    assert collective.json()["subject"]["name"] == next(
+        u.name for u in small_directory.units if u.unit_id == member.cell_id
+    )
 
     records = await system.read_topic(HONORS.name, at_least=2)
     by_key = {r.key.decode(): r for r in records}
-    envelope = assert_envelope(by_key[member.member_id], producer="honors", event_type="HonorRecorded",
-                               actor="bi-thu", unit_path=path, correlation_id="corr-honor", key=member.member_id)
+    envelope = assert_envelope(
+        by_key[member.member_id],
+        producer="honors",
+        event_type="HonorRecorded",
+        actor="bi-thu",
+        unit_path=path,
+        correlation_id="corr-honor",
+        key=member.member_id,
+    )
     assert envelope.payload["honor_id"] == body["honor_id"] and envelope.payload["level"] == "cell"
     assert envelope.payload["deed"] == "Vận động bà con hiến 300 m² đất mở đường liên thôn"
     assert envelope.payload["subject"] == {"kind": "member", "id": member.member_id, "name": member.full_name}
@@ -73,7 +92,8 @@ async def test_recording_publishes_the_honor_with_its_full_envelope(system, smal
 
 
 async def test_the_same_subject_level_and_period_twice_is_a_409_with_the_existing_entry(
-        system, small_directory, honors):
+    system, small_directory, honors
+):
     member = small_directory.members[0]
     secretary = tokens(system, small_directory, member)["secretary"]
     first = await post(honors, "/honors", honor(member.member_id), secretary)
@@ -85,8 +105,9 @@ async def test_the_same_subject_level_and_period_twice_is_a_409_with_the_existin
 
     # The race: many concurrent attempts, one entry; the others see it (the unique index decides).
     other = small_directory.members[1]
-    replies = await asyncio.gather(*[post(honors, "/honors", honor(other.member_id, deed=f"Việc tốt {i}"), secretary)
-                                     for i in range(6)])
+    replies = await asyncio.gather(
+        *[post(honors, "/honors", honor(other.member_id, deed=f"Việc tốt {i}"), secretary) for i in range(6)]
+    )
     assert sorted(r.status_code for r in replies) == [201] + [409] * 5
     winner = next(r for r in replies if r.status_code == 201).json()["honor_id"]
     assert all(r.json()["existing"]["honor_id"] == winner for r in replies if r.status_code == 409)
@@ -102,16 +123,20 @@ async def test_the_same_subject_level_and_period_twice_is_a_409_with_the_existin
     assert twice.headers["Idempotent-Replayed"] == "true"
 
 
-@pytest.mark.parametrize("who, period, allowed", [
-    ("secretary", YEAR, ["month"]),
-    ("secretary", HALF, ["month"]),
-    ("commune", MONTH, ["half-year", "year"]),
-    ("commune", f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}", ["half-year", "year"]),
-    ("province", HALF, ["year"]),
-    ("province", MONTH, ["year"]),
-])
+@pytest.mark.parametrize(
+    "who, period, allowed",
+    [
+        ("secretary", YEAR, ["month"]),
+        ("secretary", HALF, ["month"]),
+        ("commune", MONTH, ["half-year", "year"]),
+        ("commune", f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}", ["half-year", "year"]),
+        ("province", HALF, ["year"]),
+        ("province", MONTH, ["year"]),
+    ],
+)
 async def test_a_period_that_does_not_fit_the_roll_is_a_422_naming_the_allowed_kinds(
-        system, small_directory, honors, who, period, allowed):
+    system, small_directory, honors, who, period, allowed
+):
     member = small_directory.members[0]
     reply = await post(honors, "/honors", honor(member.member_id, period), tokens(system, small_directory, member)[who])
     assert reply.status_code == 422, reply.text
@@ -159,8 +184,13 @@ async def test_an_operator_revokes_by_hand_with_a_reason(system, small_directory
     assert not_operator.status_code == 403
     no_reason = await post(honors, f"/honors/{honor_id}/revocation", {}, t["operator"])
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    revoked = await post(honors, f"/honors/{honor_id}/revocation",
-                         {"reason": "Ghi nhầm người", "note": "Theo đề nghị của chi bộ"}, t["operator"], "corr-rv")
+    revoked = await post(
+        honors,
+        f"/honors/{honor_id}/revocation",
+        {"reason": "Ghi nhầm người", "note": "Theo đề nghị của chi bộ"},
+        t["operator"],
+        "corr-rv",
+    )
     assert revoked.status_code == 201, revoked.text
     assert revoked.json()["status"] == "revoked" and revoked.json()["revocation"]["reason"] == "Ghi nhầm người"
     again = await post(honors, f"/honors/{honor_id}/revocation", {"reason": "Lần nữa"}, t["operator"])
@@ -169,9 +199,15 @@ async def test_an_operator_revokes_by_hand_with_a_reason(system, small_directory
     assert unknown.status_code == 404
 
     records = await system.read_topic(HONORS.name, at_least=2)
-    envelope = assert_envelope(records[1], producer="honors", event_type="HonorRevoked", actor="van-hanh",
-                               unit_path=small_directory.unit_path(member.cell_id), correlation_id="corr-rv",
-                               key=member.member_id)
+    envelope = assert_envelope(
+        records[1],
+        producer="honors",
+        event_type="HonorRevoked",
+        actor="van-hanh",
+        unit_path=small_directory.unit_path(member.cell_id),
+        correlation_id="corr-rv",
+        key=member.member_id,
+    )
     assert envelope.payload["honor_id"] == honor_id and envelope.payload["revoked_by"] == "van-hanh"
     assert envelope.payload["reason"] == "Ghi nhầm người" and envelope.payload["inspection_id"] is None
     # Off the roll, the natural key is free again.
@@ -200,15 +236,15 @@ async def test_reads_of_a_subtree_by_period_and_level_with_paging(system, small_
 
     assert len(await pages({"unit_id": "lc"})) == 7
     assert len(await pages({"unit_id": "lc", "level": "cell"})) == 6
-    assert len(await pages({"unit_id": "lc", "period": MONTH})) == 6      # the year honor is not within a month
+    assert len(await pages({"unit_id": "lc", "period": MONTH})) == 6  # the year honor is not within a month
     assert len(await pages({"unit_id": "lc", "period": YEAR})) == 7
-    assert len(await pages({"unit_id": members[0].cell_id})) == sum(m.cell_id == members[0].cell_id
-                                                                   for m in members) + 1
+    assert (
+        len(await pages({"unit_id": members[0].cell_id})) == sum(m.cell_id == members[0].cell_id for m in members) + 1
+    )
     own = await honors.client.get(f"/subjects/member/{members[0].member_id}/honors", headers=committee)
     assert own.status_code == 200 and [h["level"] for h in own.json()["items"]] == ["grassroots", "cell"]
     other_commune = next(u.unit_id for u in small_directory.units if u.level == "grassroots" and u.unit_id != commune)
-    assert (await honors.client.get("/honors", params={"unit_id": other_commune},
-                                    headers=committee)).status_code == 403
+    assert (await honors.client.get("/honors", params={"unit_id": other_commune}, headers=committee)).status_code == 403
 
 
 async def test_nomination_then_approval_end_to_end(system, small_directory, honors):
@@ -224,11 +260,17 @@ async def test_nomination_then_approval_end_to_end(system, small_directory, hono
     pending = await honors.client.get("/nominations", params={"status": "pending"}, headers=t["commune"])
     assert [n["nomination_id"] for n in pending.json()["items"]] == [nomination_id]
 
-    by_province = await post(honors, f"/nominations/{nomination_id}/approval", {"approved_by": "Tỉnh ủy"},
-                             t["province"])
+    by_province = await post(
+        honors, f"/nominations/{nomination_id}/approval", {"approved_by": "Tỉnh ủy"}, t["province"]
+    )
     assert by_province.status_code == 403
-    approved = await post(honors, f"/nominations/{nomination_id}/approval",
-                          {"approved_by": "Ban Thường vụ Đảng ủy xã"}, t["commune"], "corr-approve")
+    approved = await post(
+        honors,
+        f"/nominations/{nomination_id}/approval",
+        {"approved_by": "Ban Thường vụ Đảng ủy xã"},
+        t["commune"],
+        "corr-approve",
+    )
     assert approved.status_code == 201, approved.text
     assert approved.json()["nomination_id"] == nomination_id and approved.json()["level"] == "grassroots"
     assert approved.json()["proposed_by"] == "Chi ủy chi bộ"
@@ -237,12 +279,26 @@ async def test_nomination_then_approval_end_to_end(system, small_directory, hono
 
     records = await system.read_topic(HONORS.name, at_least=2)
     path = small_directory.unit_path(member.cell_id)
-    nominated_env = assert_envelope(records[0], producer="honors", event_type="HonorNominated", actor="bi-thu",
-                                    unit_path=path, correlation_id="corr-nom", key=member.member_id)
+    nominated_env = assert_envelope(
+        records[0],
+        producer="honors",
+        event_type="HonorNominated",
+        actor="bi-thu",
+        unit_path=path,
+        correlation_id="corr-nom",
+        key=member.member_id,
+    )
     assert nominated_env.payload["proposing_unit_id"] == member.cell_id
     assert nominated_env.payload["recording_unit_id"] == commune
-    recorded_env = assert_envelope(records[1], producer="honors", event_type="HonorRecorded", actor="dang-uy-xa",
-                                   unit_path=path, correlation_id="corr-approve", key=member.member_id)
+    recorded_env = assert_envelope(
+        records[1],
+        producer="honors",
+        event_type="HonorRecorded",
+        actor="dang-uy-xa",
+        unit_path=path,
+        correlation_id="corr-approve",
+        key=member.member_id,
+    )
     assert recorded_env.payload["nomination_id"] == nomination_id
     assert recorded_env.payload["approved_by"] == "Ban Thường vụ Đảng ủy xã"
 
@@ -256,16 +312,27 @@ async def test_nomination_then_rejection_end_to_end(system, small_directory, hon
     assert nominated.status_code == 201, nominated.text
     assert nominated.json()["recording_unit_id"] == "lc" and nominated.json()["level"] == "province"
     nomination_id = nominated.json()["nomination_id"]
-    rejected = await post(honors, f"/nominations/{nomination_id}/rejection",
-                          {"reason": "Chưa đủ thành tích tiêu biểu", "rejected_by": "Ban Thường vụ Tỉnh ủy"},
-                          t["province"], "corr-reject")
+    rejected = await post(
+        honors,
+        f"/nominations/{nomination_id}/rejection",
+        {"reason": "Chưa đủ thành tích tiêu biểu", "rejected_by": "Ban Thường vụ Tỉnh ủy"},
+        t["province"],
+        "corr-reject",
+    )
     assert rejected.status_code == 201, rejected.text
     assert rejected.json()["status"] == "rejected" and rejected.json()["decision"] == "Chưa đủ thành tích tiêu biểu"
     late = await post(honors, f"/nominations/{nomination_id}/approval", {"approved_by": "x"}, t["province"])
     assert late.status_code == 409
     records = await system.read_topic(HONORS.name, at_least=2)
-    envelope = assert_envelope(records[1], producer="honors", event_type="HonorRejected", actor="tinh-uy",
-                               unit_path=["lc", commune], correlation_id="corr-reject", key=commune)
+    envelope = assert_envelope(
+        records[1],
+        producer="honors",
+        event_type="HonorRejected",
+        actor="tinh-uy",
+        unit_path=["lc", commune],
+        correlation_id="corr-reject",
+        key=commune,
+    )
     assert envelope.payload["reason"] == "Chưa đủ thành tích tiêu biểu"
     assert envelope.payload["rejected_by"] == "Ban Thường vụ Tỉnh ủy"
     assert (await counts(honors))[0] == 0

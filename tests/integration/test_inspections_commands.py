@@ -1,7 +1,6 @@
 """services/inspections over HTTP on the real broker and database: every command's event with its full
 envelope, conclusions once, reads by subtree, target and period, and refusals that write nothing."""
 
-
 import pytest
 
 from neuguong.periods import today_local
@@ -27,8 +26,13 @@ def two_communes(directory):
 
 
 def opening(target_kind, target_id, **changes):
-    return {"kind": "inspection", "target": {"kind": target_kind, "id": target_id},
-            "topic_title": "Kiểm tra việc thực hiện cam kết nêu gương", "period": str(today_local().year), **changes}
+    return {
+        "kind": "inspection",
+        "target": {"kind": target_kind, "id": target_id},
+        "topic_title": "Kiểm tra việc thực hiện cam kết nêu gương",
+        "period": str(today_local().year),
+        **changes,
+    }
 
 
 async def test_open_conclude_and_discipline_publish_full_envelopes(system, small_directory, inspections):
@@ -40,40 +44,97 @@ async def test_open_conclude_and_discipline_publish_full_envelopes(system, small
     assert opened.status_code == 201, opened.text
     inspection_id = opened.json()["inspection_id"]
     assert opened.json()["status"] == "open" and opened.json()["committee_unit_id"] == commune
-    supervision = await post(inspections, "/inspections", opening(
-        "unit", commune, kind="supervision", topic_title="Giám sát sinh hoạt chi bộ",
-        period=f"{today_local().year}-H1"), system.token("ubkt-tinh", "committee", "lc"))
+    supervision = await post(
+        inspections,
+        "/inspections",
+        opening(
+            "unit",
+            commune,
+            kind="supervision",
+            topic_title="Giám sát sinh hoạt chi bộ",
+            period=f"{today_local().year}-H1",
+        ),
+        system.token("ubkt-tinh", "committee", "lc"),
+    )
     assert supervision.status_code == 201, supervision.text
 
-    concluded = await post(inspections, f"/inspections/{inspection_id}/conclusion", {
-        "conclusion": "violation", "summary": "Vi phạm quy định về những điều đảng viên không được làm",
-        "recommendations": ["Kiểm điểm trước chi bộ", "Đề nghị xem xét kỷ luật"]}, inspector, "corr-conclude")
+    concluded = await post(
+        inspections,
+        f"/inspections/{inspection_id}/conclusion",
+        {
+            "conclusion": "violation",
+            "summary": "Vi phạm quy định về những điều đảng viên không được làm",
+            "recommendations": ["Kiểm điểm trước chi bộ", "Đề nghị xem xét kỷ luật"],
+        },
+        inspector,
+        "corr-conclude",
+    )
     assert concluded.status_code == 201, concluded.text
     assert concluded.json()["conclusion"] == "violation" and concluded.json()["status"] == "concluded"
 
-    disciplined = await post(inspections, "/disciplines", {
-        "target": {"kind": "member", "id": member.member_id}, "measure": "warning",
-        "reason": "Vi phạm quy định nêu gương", "inspection_id": inspection_id}, inspector, "corr-kl")
+    disciplined = await post(
+        inspections,
+        "/disciplines",
+        {
+            "target": {"kind": "member", "id": member.member_id},
+            "measure": "warning",
+            "reason": "Vi phạm quy định nêu gương",
+            "inspection_id": inspection_id,
+        },
+        inspector,
+        "corr-kl",
+    )
     assert disciplined.status_code == 201, disciplined.text
     assert disciplined.json()["decided_by_unit"] == commune
 
     records = await system.read_topic(INSPECTIONS.name, at_least=4)
     mine = [r for r in records if r.key == member.member_id.encode()]
-    assert [decode(r.value).event_type for r in mine] == ["InspectionOpened", "InspectionConcluded",
-                                                          "DisciplineImposed"]
-    first = assert_envelope(mine[0], producer="inspections", event_type="InspectionOpened", actor="ubkt-xa",
-                            unit_path=path, correlation_id="corr-open", key=member.member_id)
+    assert [decode(r.value).event_type for r in mine] == [
+        "InspectionOpened",
+        "InspectionConcluded",
+        "DisciplineImposed",
+    ]
+    first = assert_envelope(
+        mine[0],
+        producer="inspections",
+        event_type="InspectionOpened",
+        actor="ubkt-xa",
+        unit_path=path,
+        correlation_id="corr-open",
+        key=member.member_id,
+    )
     assert first.payload["topic_title"] == "Kiểm tra việc thực hiện cam kết nêu gương"
     assert first.payload["target"] == {"kind": "member", "id": member.member_id}
-    second = assert_envelope(mine[1], producer="inspections", event_type="InspectionConcluded", actor="ubkt-xa",
-                             unit_path=path, correlation_id="corr-conclude", key=member.member_id)
+    second = assert_envelope(
+        mine[1],
+        producer="inspections",
+        event_type="InspectionConcluded",
+        actor="ubkt-xa",
+        unit_path=path,
+        correlation_id="corr-conclude",
+        key=member.member_id,
+    )
     assert second.payload["recommendations"] == ["Kiểm điểm trước chi bộ", "Đề nghị xem xét kỷ luật"]
-    third = assert_envelope(mine[2], producer="inspections", event_type="DisciplineImposed", actor="ubkt-xa",
-                            unit_path=path, correlation_id="corr-kl", key=member.member_id)
+    third = assert_envelope(
+        mine[2],
+        producer="inspections",
+        event_type="DisciplineImposed",
+        actor="ubkt-xa",
+        unit_path=path,
+        correlation_id="corr-kl",
+        key=member.member_id,
+    )
     assert third.payload["inspection_id"] == inspection_id and third.payload["measure"] == "warning"
     (unit_record,) = [r for r in records if r.key == commune.encode()]
-    assert_envelope(unit_record, producer="inspections", event_type="InspectionOpened", actor="ubkt-tinh",
-                    unit_path=["lc", commune], correlation_id=decode(unit_record.value).correlation_id, key=commune)
+    assert_envelope(
+        unit_record,
+        producer="inspections",
+        event_type="InspectionOpened",
+        actor="ubkt-tinh",
+        unit_path=["lc", commune],
+        correlation_id=decode(unit_record.value).correlation_id,
+        key=commune,
+    )
 
 
 async def test_a_conclusion_is_given_once_and_only_to_a_known_inspection(system, small_directory, inspections):
@@ -83,15 +144,27 @@ async def test_a_conclusion_is_given_once_and_only_to_a_known_inspection(system,
     inspection_id = opened.json()["inspection_id"]
     body = {"conclusion": "compliant", "summary": "Thực hiện tốt"}
     assert (await post(inspections, f"/inspections/{inspection_id}/conclusion", body, inspector)).status_code == 201
-    again = await post(inspections, f"/inspections/{inspection_id}/conclusion",
-                       {"conclusion": "violation", "summary": "Kết luận lại"}, inspector)
+    again = await post(
+        inspections,
+        f"/inspections/{inspection_id}/conclusion",
+        {"conclusion": "violation", "summary": "Kết luận lại"},
+        inspector,
+    )
     assert again.status_code == 409, again.text
     assert again.json()["existing"]["conclusion"] == "compliant"
     unknown = await post(inspections, "/inspections/kt-khong-co/conclusion", body, inspector)
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "inspection_id"
-    no_basis = await post(inspections, "/disciplines", {"target": {"kind": "member", "id": member.member_id},
-                                                        "measure": "reprimand", "reason": "Vi phạm",
-                                                        "inspection_id": inspection_id}, inspector)
+    no_basis = await post(
+        inspections,
+        "/disciplines",
+        {
+            "target": {"kind": "member", "id": member.member_id},
+            "measure": "reprimand",
+            "reason": "Vi phạm",
+            "inspection_id": inspection_id,
+        },
+        inspector,
+    )
     assert no_basis.status_code == 422 and "found no violation" in no_basis.json()["errors"][0]["reason"]
     records = await system.read_topic(INSPECTIONS.name, at_least=2)
     assert [decode(r.value).event_type for r in records] == ["InspectionOpened", "InspectionConcluded"]
@@ -106,19 +179,49 @@ async def test_refusals_write_nothing(system, small_directory, inspections):
     inspector = system.token("ubkt-xa", "inspector", commune)
     cases = [
         (inspector, "/inspections", opening("member", other.member_id), 403, "unit"),
-        (inspector, "/disciplines", {"target": {"kind": "member", "id": other.member_id}, "measure": "warning",
-                                     "reason": "Vi phạm"}, 403, "unit"),
-        (system.token("bi-thu", "cell_secretary", member.cell_id), "/inspections",
-         opening("member", member.member_id), 403, "role"),
-        (system.token(member.member_id, "member", member.cell_id), "/inspections",
-         opening("member", member.member_id), 403, "role"),
-        (inspector, "/inspections", opening("member", member.member_id, committee_unit_id="lc"), 422,
-         "committee_unit_id"),
+        (
+            inspector,
+            "/disciplines",
+            {"target": {"kind": "member", "id": other.member_id}, "measure": "warning", "reason": "Vi phạm"},
+            403,
+            "unit",
+        ),
+        (
+            system.token("bi-thu", "cell_secretary", member.cell_id),
+            "/inspections",
+            opening("member", member.member_id),
+            403,
+            "role",
+        ),
+        (
+            system.token(member.member_id, "member", member.cell_id),
+            "/inspections",
+            opening("member", member.member_id),
+            403,
+            "role",
+        ),
+        (
+            inspector,
+            "/inspections",
+            opening("member", member.member_id, committee_unit_id="lc"),
+            422,
+            "committee_unit_id",
+        ),
         (inspector, "/inspections", opening("member", "lc-x99999-c01-m001"), 422, "target.id"),
-        (inspector, "/inspections", opening("member", member.member_id, period=f"{today_local().year + 1}"), 422,
-         "period"),
-        (inspector, "/disciplines", {"target": {"kind": "unit", "id": member.cell_id}, "measure": "expulsion",
-                                     "reason": "Vi phạm"}, 422, "measure"),
+        (
+            inspector,
+            "/inspections",
+            opening("member", member.member_id, period=f"{today_local().year + 1}"),
+            422,
+            "period",
+        ),
+        (
+            inspector,
+            "/disciplines",
+            {"target": {"kind": "unit", "id": member.cell_id}, "measure": "expulsion", "reason": "Vi phạm"},
+            422,
+            "measure",
+        ),
         ({}, "/inspections", opening("member", member.member_id), 401, "authorization"),
     ]
     for token, path, body, status, field in cases:
@@ -143,8 +246,9 @@ async def test_reads_by_subtree_target_and_period_with_paging(system, small_dire
     async def pages(params, token=province):
         seen, after = [], ""
         while True:
-            reply = await inspections.client.get("/inspections", params={**params, "limit": 2, "after": after},
-                                                 headers=token)
+            reply = await inspections.client.get(
+                "/inspections", params={**params, "limit": 2, "after": after}, headers=token
+            )
             assert reply.status_code == 200, reply.text
             seen += reply.json()["items"]
             if reply.json()["next"] is None:
@@ -153,10 +257,11 @@ async def test_reads_by_subtree_target_and_period_with_paging(system, small_dire
 
     assert len(await pages({})) == 6
     in_commune = await pages({"unit_id": commune})
-    assert {i["target"]["id"] for i in in_commune} == {m.member_id for m in small_directory.members[:5]
-                                                        if small_directory.unit_path(m.cell_id)[1] == commune}
+    assert {i["target"]["id"] for i in in_commune} == {
+        m.member_id for m in small_directory.members[:5] if small_directory.unit_path(m.cell_id)[1] == commune
+    }
     assert [i["target"]["id"] for i in await pages({"target_id": member.member_id})] == [member.member_id]
-    assert len(await pages({"period": f"{year}"})) == 3      # the H1 ones overlap the year
+    assert len(await pages({"period": f"{year}"})) == 3  # the H1 ones overlap the year
     assert len(await pages({"period": f"{year - 1}-Q4"})) == 3
     assert len(await pages({"status": "concluded"})) == 0
     outsider = system.token("ubkt-xa", "inspector", commune)
@@ -178,6 +283,10 @@ async def test_only_the_opening_committee_or_one_above_it_concludes(system, smal
         assert refused.status_code == 403, refused.text
         assert "only lc or a committee above it" in refused.json()["detail"]
     assert await outbox_size(inspections) == 1  # only the opening
-    concluded = await post(inspections, f"/inspections/{inspection_id}/conclusion",
-                           {"conclusion": "violation", "summary": "Vi phạm"}, province)
+    concluded = await post(
+        inspections,
+        f"/inspections/{inspection_id}/conclusion",
+        {"conclusion": "violation", "summary": "Vi phạm"},
+        province,
+    )
     assert concluded.status_code == 201, concluded.text

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from neuguong.deliveries import list_deliveries, retry_deliveries
 from neuguong.periods import today_local
+from ops.deliveries import list_deliveries, retry_deliveries
 from schemas import decode, uuid7, wrap
 from schemas.topics import NOTIFICATIONS
-from services.notifications import channels, handlers, store
+from services.notifications import handlers, store
 from services.notifications.app import definition
 from services.notifications.metrics import DeliveryMetrics
 from services.notifications.settings import DeliverySettings
@@ -25,6 +25,7 @@ from tests.integration.publicity import (
     Receiver,
     always_ok,
     honor_recorded,
+    operator,
     publish_honor_event,
     register_channel,
     revoked,
@@ -43,8 +44,16 @@ async def idle_service(system, small_directory):
 
 
 def body(channel_id="kenh-1", unit_id="lc", **extra):
-    return {"channel_id": channel_id, "kind": "fanpage", "name": "Fanpage Tuổi trẻ", "url": "http://127.0.0.1:9/h",
-            "secret": SECRET, "unit_id": unit_id, "min_level": "cell", **extra}
+    return {
+        "channel_id": channel_id,
+        "kind": "fanpage",
+        "name": "Fanpage Tuổi trẻ",
+        "url": "http://127.0.0.1:9/h",
+        "secret": SECRET,
+        "unit_id": unit_id,
+        "min_level": "cell",
+        **extra,
+    }
 
 
 async def test_who_may_register_a_channel(system, small_directory, idle_service):
@@ -56,7 +65,9 @@ async def test_who_may_register_a_channel(system, small_directory, idle_service)
         return await client.post("/channels", json=payload, headers={**token, "Idempotency-Key": key})
 
     assert (await post(body(), {}, "k-none-1-key")).status_code == 401
-    assert (await post(body(unit_id=communes[0]), system.token("m", "member", communes[0]), "k-mem-1-key")).status_code == 403
+    assert (
+        await post(body(unit_id=communes[0]), system.token("m", "member", communes[0]), "k-mem-1-key")
+    ).status_code == 403
     assert (await post(body(unit_id=communes[1]), publisher, "k-out-1-key")).status_code == 403
     unknown = await post(body(unit_id="khong-co"), publisher, "k-unk-1-key")
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "unit_id"
@@ -77,61 +88,84 @@ async def test_who_may_register_a_channel(system, small_directory, idle_service)
     assert (await client.get("/deliveries", headers=system.token("op", "operator", "lc"))).status_code == 200
 
 
-async def test_an_honor_revoked_before_any_attempt_is_cancelled_without_a_retraction(system, small_directory,
-                                                                                     idle_service):
+async def test_an_honor_revoked_before_any_attempt_is_cancelled_without_a_retraction(
+    system, small_directory, idle_service
+):
     await register_channel(system, idle_service, "portal", Receiver(port=9))
     member = small_directory.members[0]
     honor = honor_recorded(member)
     await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
-    settings = system.settings("notifications")
+    operator_api = operator(system, idle_service)
 
     async def queued():
-        return await list_deliveries(settings, state="pending")
+        return await list_deliveries(operator_api, state="pending")
+
     (pending,) = await eventually(queued)
     assert pending["honor_id"] == honor.honor_id and pending["kind"] == "publish"
     await publish_honor_event(system, revoked(honor), small_directory.unit_path(member.cell_id))
 
     async def cancelled():
-        return await list_deliveries(settings, state="cancelled")
+        return await list_deliveries(operator_api, state="cancelled")
+
     (gone,) = await eventually(cancelled)
     assert gone["delivery_id"] == pending["delivery_id"] and gone["total_attempts"] == 0
-    assert [d["kind"] for d in await list_deliveries(settings)] == ["publish"]  # no retraction queued
+    assert [d["kind"] for d in await list_deliveries(operator_api)] == ["publish"]  # no retraction queued
 
 
 async def patch(system, service, channel_id, change, token=None, key=None):
-    headers = {**(token if token is not None else system.token("bien-tap", "publisher", "lc")),
-               "Idempotency-Key": key or f"change-{channel_id}-{uuid7()}"}
+    headers = {
+        **(token if token is not None else system.token("bien-tap", "publisher", "lc")),
+        "Idempotency-Key": key or f"change-{channel_id}-{uuid7()}",
+    }
     return await service.client.patch(f"/channels/{channel_id}", json=change, headers=headers)
 
 
 async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, small_directory, idle_service):
     communes = [u.unit_id for u in small_directory.units if u.level == "grassroots"]
     publisher = system.token("bt", "publisher", communes[0])
-    created = await idle_service.client.post("/channels", json=body(unit_id=communes[0]),
-                                             headers={**publisher, "Idempotency-Key": "k-register"})
+    created = await idle_service.client.post(
+        "/channels", json=body(unit_id=communes[0]), headers={**publisher, "Idempotency-Key": "k-register"}
+    )
     assert created.status_code == 201, created.text
     original = created.json()
 
     refused = {
         "no token": (await patch(system, idle_service, "kenh-1", {"name": "X"}, {}), 401, None),
-        "a member": (await patch(system, idle_service, "kenh-1", {"name": "X"},
-                                 system.token("m", "member", communes[0])), 403, None),
-        "another commune": (await patch(system, idle_service, "kenh-1", {"name": "X"},
-                                        system.token("bt2", "publisher", communes[1])), 403, None),
-        "unknown channel": (await patch(system, idle_service, "khong-co", {"name": "X"}, publisher), 404,
-                            "channel_id"),
+        "a member": (
+            await patch(system, idle_service, "kenh-1", {"name": "X"}, system.token("m", "member", communes[0])),
+            403,
+            None,
+        ),
+        "another commune": (
+            await patch(system, idle_service, "kenh-1", {"name": "X"}, system.token("bt2", "publisher", communes[1])),
+            403,
+            None,
+        ),
+        "unknown channel": (await patch(system, idle_service, "khong-co", {"name": "X"}, publisher), 404, "channel_id"),
         "nothing to change": (await patch(system, idle_service, "kenh-1", {"enabled": None}, publisher), 422, "body"),
-        "a window without a secret": (await patch(system, idle_service, "kenh-1",
-                                                  {"name": "X", "previous_secret_valid_hours": 2}, publisher), 422,
-                                      "previous_secret_valid_hours"),
+        "a window without a secret": (
+            await patch(system, idle_service, "kenh-1", {"name": "X", "previous_secret_valid_hours": 2}, publisher),
+            422,
+            "previous_secret_valid_hours",
+        ),
         "a short secret": (await patch(system, idle_service, "kenh-1", {"secret": "ngan"}, publisher), 422, "secret"),
-        "a week and a day": (await patch(system, idle_service, "kenh-1", {"secret": NEW_SECRET,
-                                                                          "previous_secret_valid_hours": 169},
-                                         publisher), 422, "previous_secret_valid_hours"),
-        "an unknown level": (await patch(system, idle_service, "kenh-1", {"min_level": "xa"}, publisher), 422,
-                             "min_level"),
-        "an unknown field": (await patch(system, idle_service, "kenh-1", {"unit_id": communes[1]}, publisher), 422,
-                             "unit_id"),
+        "a week and a day": (
+            await patch(
+                system, idle_service, "kenh-1", {"secret": NEW_SECRET, "previous_secret_valid_hours": 169}, publisher
+            ),
+            422,
+            "previous_secret_valid_hours",
+        ),
+        "an unknown level": (
+            await patch(system, idle_service, "kenh-1", {"min_level": "xa"}, publisher),
+            422,
+            "min_level",
+        ),
+        "an unknown field": (
+            await patch(system, idle_service, "kenh-1", {"unit_id": communes[1]}, publisher),
+            422,
+            "unit_id",
+        ),
     }
     for case, (reply, status, field) in refused.items():
         assert reply.status_code == status, (case, reply.text)
@@ -141,14 +175,30 @@ async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, sma
     assert listed.json()["channels"] == [original]  # nothing written by any of them
     assert original["enabled"] is True and original["updated_at"] is None
 
-    renamed = await patch(system, idle_service, "kenh-1", {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
-                          publisher, key="k-rename")
+    renamed = await patch(
+        system,
+        idle_service,
+        "kenh-1",
+        {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
+        publisher,
+        key="k-rename",
+    )
     assert renamed.status_code == 200, renamed.text
     view = renamed.json()
     assert (view["name"], view["min_level"], view["url"], view["updated_by"]) == (
-        "Fanpage Đoàn xã", "grassroots", original["url"], "bt")
-    again = await patch(system, idle_service, "kenh-1", {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
-                        publisher, key="k-rename")
+        "Fanpage Đoàn xã",
+        "grassroots",
+        original["url"],
+        "bt",
+    )
+    again = await patch(
+        system,
+        idle_service,
+        "kenh-1",
+        {"name": "Fanpage Đoàn xã", "min_level": "grassroots"},
+        publisher,
+        key="k-rename",
+    )
     assert again.json() == view and again.headers["Idempotent-Replayed"] == "true"
 
     rotated = await patch(system, idle_service, "kenh-1", {"secret": NEW_SECRET}, publisher)
@@ -161,8 +211,9 @@ async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, sma
     async with idle_service.runtime.pool.acquire() as conn:
         kept = await conn.fetchrow("SELECT secret, previous_secret FROM channels WHERE channel_id = 'kenh-1'")
     assert tuple(kept) == (NEW_SECRET, SECRET)  # the window still holds the secret before the rotation
-    leaked = await patch(system, idle_service, "kenh-1", {"secret": NEWER_SECRET, "previous_secret_valid_hours": 0},
-                         publisher)
+    leaked = await patch(
+        system, idle_service, "kenh-1", {"secret": NEWER_SECRET, "previous_secret_valid_hours": 0}, publisher
+    )
     assert leaked.json()["previous_secret_valid_until"] is None
     async with idle_service.runtime.pool.acquire() as conn:
         kept = await conn.fetchrow("SELECT secret, previous_secret FROM channels WHERE channel_id = 'kenh-1'")
@@ -172,25 +223,31 @@ async def test_who_may_change_a_channel_and_what_a_bad_change_writes(system, sma
 async def test_a_claimed_delivery_is_sent_as_its_channel_is_now(system, small_directory, idle_service):
     """A worker claims a batch and sends it one by one: a change made meanwhile holds from the next attempt."""
     receiver, moved = await Receiver().start(), await Receiver(secret=NEW_SECRET).start()
-    settings, pool = system.settings("notifications"), idle_service.runtime.pool
+    operator_api, pool = operator(system, idle_service), idle_service.runtime.pool
     try:
         await register_channel(system, idle_service, "portal", receiver)
         member = small_directory.members[0]
         honor = honor_recorded(member)
         await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
-        await eventually(lambda: _queued(settings, honor))
+        await eventually(lambda: _queued(operator_api, honor))
 
         async def claim():
             async with pool.acquire() as conn:
                 return await store.claim_due(conn, 10, FAST.lease_seconds, [])
 
         async with httpx.AsyncClient() as client:
-            worker = DeliveryWorker(FAST, pool, DeliveryMetrics(CollectorRegistry()), client,
-                                    idle_service.runtime.settings.schema, "notifications")
+            worker = DeliveryWorker(
+                FAST,
+                pool,
+                DeliveryMetrics(CollectorRegistry()),
+                client,
+                idle_service.runtime.settings.pg_schema,
+                "notifications",
+            )
             (row,) = await claim()
             assert (await patch(system, idle_service, "portal", {"enabled": False})).status_code == 200
             assert await worker.deliver(row) is None
-            (held,) = await list_deliveries(settings)
+            (held,) = await list_deliveries(operator_api)
             assert (held["state"], held["total_attempts"], receiver.accepted) == ("pending", 0, {})
             assert await claim() == []  # held while the channel is off
 
@@ -213,7 +270,7 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(s
             await system.import_directory(small_directory)
             await directory_loaded(service, small_directory)
             await register_channel(system, service, "portal", receiver)
-            settings = system.settings("notifications")
+            operator_api = operator(system, service)
             members = small_directory.members
 
             async def publish(member):
@@ -224,6 +281,7 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(s
             async def accepted(honor_id):
                 async def arrived() -> bool:
                     return honor_id in receiver.honors("honor.published")
+
                 await eventually(arrived)
 
             rotated = await patch(system, service, "portal", {"secret": NEW_SECRET, "previous_secret_valid_hours": 1})
@@ -238,11 +296,12 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(s
             refused = await publish(members[2])  # signed with the newest secret only; the portal has not switched
 
             async def dead():
-                return [d for d in await list_deliveries(settings, state="dead") if d["honor_id"] == refused]
+                return [d for d in await list_deliveries(operator_api, state="dead") if d["honor_id"] == refused]
+
             (delivery,) = await eventually(dead)
             assert delivery["last_status"] == 401 and receiver.bad_signatures == 1
             receiver.secret = NEWER_SECRET
-            assert await retry_deliveries(settings, channel_id="portal") == [delivery["delivery_id"]]
+            assert await retry_deliveries(operator_api, channel_id="portal") == [delivery["delivery_id"]]
             await accepted(refused)
             assert receiver.bad_signatures == 1
     finally:
@@ -250,17 +309,17 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_its_window_ends(s
 
 
 async def test_a_channel_switched_off_holds_its_publications_and_still_takes_revoked_honors_down(
-        system, small_directory):
+    system, small_directory
+):
     receiver = await Receiver().start()
     members = small_directory.members
-    settings = system.settings("notifications")
     shown, failing, held, while_off = (honor_recorded(m) for m in members[:4])
 
     def path(honor):
         return small_directory.unit_path(honor.recording_unit_id)
 
-    async def deliveries_of(honor):
-        return [d for d in await list_deliveries(settings) if d["honor_id"] == honor.honor_id]
+    async def deliveries_of(service, honor):
+        return [d for d in await list_deliveries(operator(system, service)) if d["honor_id"] == honor.honor_id]
 
     try:
         async with system.service("notifications", definition=definition(FAST)) as service:
@@ -273,23 +332,30 @@ async def test_a_channel_switched_off_holds_its_publications_and_still_takes_rev
             await publish_honor_event(system, failing, path(failing))
 
             async def tried():
-                return [d for d in await deliveries_of(failing) if d["last_status"] == 503]  # answered, not in flight
+                answered = await deliveries_of(service, failing)
+                return [d for d in answered if d["last_status"] == 503]  # answered, not in flight
+
             await eventually(tried)
 
         # No delivery worker now: a publication is queued, then the channel is switched off.
-        async with system.service("notifications",
-                                  definition=definition(DeliverySettings(worker_enabled=False))) as service:
+        async with system.service(
+            "notifications", definition=definition(DeliverySettings(worker_enabled=False))
+        ) as service:
             await publish_honor_event(system, held, path(held))
-            await eventually(lambda: _queued(settings, held))
+            await eventually(lambda: _queued(operator(system, service), held))
             off = await patch(system, service, "portal", {"enabled": False})
             assert off.status_code == 200 and off.json()["enabled"] is False
             await publish_honor_event(system, while_off, path(while_off))
             await publish_honor_event(system, revoked(shown), path(shown))
             await publish_honor_event(system, revoked(failing), path(failing))
             await eventually(lambda: _count(service, "SELECT count(*) FROM deliveries WHERE kind = 'retract'", 2))
-            assert await service.runtime.pool.fetchval(
-                "SELECT count(*) FROM public_honors WHERE honor_id = $1", while_off.honor_id) == 1
-            assert await deliveries_of(while_off) == []  # nothing queued for a channel that is off
+            assert (
+                await service.runtime.pool.fetchval(
+                    "SELECT count(*) FROM public_honors WHERE honor_id = $1", while_off.honor_id
+                )
+                == 1
+            )
+            assert await deliveries_of(service, while_off) == []  # nothing queued for a channel that is off
 
         receiver.script = always_ok
         async with system.service("notifications", definition=definition(FAST)) as service:
@@ -297,15 +363,17 @@ async def test_a_channel_switched_off_holds_its_publications_and_still_takes_rev
             # one that never got through has its publication cancelled and the retraction follows it.
             await eventually(lambda: _has(receiver, "honor.retracted", shown, failing))
             assert failing.honor_id not in receiver.honors("honor.published")
-            assert [d["state"] for d in await deliveries_of(failing) if d["kind"] == "publish"] == ["cancelled"]
-            (waiting,) = await deliveries_of(held)
+            publications = [d for d in await deliveries_of(service, failing) if d["kind"] == "publish"]
+            assert [d["state"] for d in publications] == ["cancelled"]
+            (waiting,) = await deliveries_of(service, held)
             assert waiting["state"] == "pending" and waiting["total_attempts"] == 0  # held while off
             assert held.honor_id not in receiver.honors("honor.published")
 
             on = await patch(system, service, "portal", {"enabled": True})
             assert on.status_code == 200 and on.json()["enabled"] is True
             await eventually(lambda: _has(receiver, "honor.published", held))
-            assert await deliveries_of(while_off) == []  # switching on does not backfill what came while off
+            # Switching on does not backfill what came while off.
+            assert await deliveries_of(service, while_off) == []
     finally:
         await receiver.stop()
 
@@ -318,17 +386,16 @@ async def _has(receiver, kind, *honors) -> bool:
     return {h.honor_id for h in honors} <= set(receiver.honors(kind))
 
 
-async def _queued(settings, honor) -> bool:
-    return any(d["honor_id"] == honor.honor_id for d in await list_deliveries(settings, state="pending"))
+async def _queued(operator_api, honor) -> bool:
+    return any(d["honor_id"] == honor.honor_id for d in await list_deliveries(operator_api, state="pending"))
 
 
 async def _count(service, sql, expected) -> bool:
     return await service.runtime.pool.fetchval(sql) == expected
 
 
-async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(system, small_directory,
-                                                                                monkeypatch):
-    monkeypatch.setattr(channels, "BACKFILL_BATCH", 1)  # one honor per request, to see `more` at work
+async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(system, small_directory, monkeypatch):
+    monkeypatch.setattr(handlers, "BACKFILL_BATCH", 1)  # one honor per request, to see `more` at work
     receiver = await Receiver().start()
     today = today_local()
     communes = [u.unit_id for u in small_directory.units if u.level == "grassroots"]
@@ -350,18 +417,24 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
                 await publish_honor_event(system, honor, small_directory.unit_path(honor.recording_unit_id))
             await publish_honor_event(system, revoked(taken_down), small_directory.unit_path(here[3].cell_id))
             await applied(service, {"HonorRecorded": 5, "HonorRevoked": 1})
-            await register_channel(system, service, "fanpage-xa", receiver, unit_id=communes[0],
-                                   min_level="grassroots")
+            await register_channel(system, service, "fanpage-xa", receiver, unit_id=communes[0], min_level="grassroots")
 
             async def backfill(since, token=publisher, key=None, correlation=None):
-                headers = {**token, "Idempotency-Key": key or f"backfill-{uuid7()}",
-                           "X-Correlation-ID": correlation or str(uuid7())}
-                return await service.client.post("/channels/fanpage-xa/backfill", json={"recorded_since": since},
-                                                 headers=headers)
+                headers = {
+                    **token,
+                    "Idempotency-Key": key or f"backfill-{uuid7()}",
+                    "X-Correlation-ID": correlation or str(uuid7()),
+                }
+                return await service.client.post(
+                    "/channels/fanpage-xa/backfill", json={"recorded_since": since}, headers=headers
+                )
 
             refused = {
-                "another commune": (await backfill(today.isoformat(), system.token("x", "publisher", communes[1])),
-                                    403, None),
+                "another commune": (
+                    await backfill(today.isoformat(), system.token("x", "publisher", communes[1])),
+                    403,
+                    None,
+                ),
                 "a member": (await backfill(today.isoformat(), system.token("m", "member", communes[0])), 403, None),
                 "not a day": (await backfill("2026-13-01"), 422, "recorded_since"),
             }
@@ -369,14 +442,17 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
                 assert reply.status_code == status, (case, reply.text)
                 if field:
                     assert reply.json()["errors"][0]["field"] == field
-            unknown = await service.client.post("/channels/khong-co/backfill", json={"recorded_since": "2026-01-01"},
-                                                headers={**publisher, "Idempotency-Key": "k-unknown-backfill"})
+            unknown = await service.client.post(
+                "/channels/khong-co/backfill",
+                json={"recorded_since": "2026-01-01"},
+                headers={**publisher, "Idempotency-Key": "k-unknown-backfill"},
+            )
             assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "channel_id"
             early = await backfill("1999-12-31")
             assert early.status_code == 422 and early.json()["errors"][0]["field"] == "recorded_since"
             tomorrow = await backfill((today + timedelta(days=1)).isoformat())
             assert (tomorrow.json()["queued"], tomorrow.json()["more"]) == (0, False)
-            assert await list_deliveries(system.settings("notifications")) == []  # nothing written so far
+            assert await list_deliveries(operator(system, service)) == []  # nothing written so far
 
             first = await backfill(today.isoformat(), key="k-backfill-today", correlation="corr-backfill")
             assert first.status_code == 200 and (first.json()["queued"], first.json()["more"]) == (1, True), first.text
@@ -385,6 +461,7 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
 
             async def sent() -> bool:
                 return set(receiver.honors("honor.published")) == {h.honor_id for h in followed}
+
             await eventually(sent)
             replay = await backfill(today.isoformat(), key="k-backfill-today")
             assert replay.json() == first.json() and replay.headers["Idempotent-Replayed"] == "true"
@@ -395,6 +472,7 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
                 events = [decode(r.value) for r in await system.read_topic(NOTIFICATIONS.name)]
                 delivered = [e for e in events if e.event_type == "PublicityDelivered"]
                 return delivered if len(delivered) >= len(followed) else None
+
             delivered = await eventually(announced)
             assert sorted(e.payload["honor_id"] for e in delivered) == sorted(h.honor_id for h in followed)
             assert all(e.correlation_id == "corr-backfill" and e.causation_id is None for e in delivered)
@@ -404,7 +482,8 @@ async def test_a_channel_registered_late_is_backfilled_with_the_roll_it_follows(
 
 
 async def test_a_backfill_waits_for_a_revocation_in_flight_and_never_queues_the_revoked_honor(
-        system, small_directory, idle_service):
+    system, small_directory, idle_service
+):
     member = small_directory.members[0]
     path = small_directory.unit_path(member.cell_id)
     honor = honor_recorded(member, level="grassroots")
@@ -422,11 +501,15 @@ async def test_a_backfill_waits_for_a_revocation_in_flight_and_never_queues_the_
         in_flight = conn.transaction()
         await in_flight.start()  # the honors consumer, between applying a revocation and committing it
         await handlers.on_honor_revoked(conn, revocation, envelope)
-        backfill = asyncio.create_task(idle_service.client.post(
-            "/channels/portal/backfill", json={"recorded_since": "2026-01-01"},
-            headers={**system.token("bien-tap", "publisher", "lc"), "Idempotency-Key": "k-backfill-race"}))
+        backfill = asyncio.create_task(
+            idle_service.client.post(
+                "/channels/portal/backfill",
+                json={"recorded_since": "2026-01-01"},
+                headers={**system.token("bien-tap", "publisher", "lc"), "Idempotency-Key": "k-backfill-race"},
+            )
+        )
         await eventually(blocked)
         await in_flight.commit()
     reply = await backfill
     assert reply.status_code == 200 and reply.json()["queued"] == 0, reply.text
-    assert await list_deliveries(system.settings("notifications")) == []
+    assert await list_deliveries(operator(system, idle_service)) == []

@@ -20,9 +20,26 @@ from tests.integration.publicity import (
 )
 
 STRUCTURE = {  # keys of the formats themselves (JSON Feed 1.1, our webhook and extension), not honor data
-    "version", "title", "home_page_url", "feed_url", "language", "items", "next_url", "id", "url", "content_text",
-    "date_published", "date_modified", "tags", "_neuguong", "cursor", "deleted", "honor",
-    "type", "delivery_id", "retracted_at",
+    "version",
+    "title",
+    "home_page_url",
+    "feed_url",
+    "language",
+    "items",
+    "next_url",
+    "id",
+    "url",
+    "content_text",
+    "date_published",
+    "date_modified",
+    "tags",
+    "_neuguong",
+    "cursor",
+    "deleted",
+    "honor",
+    "type",
+    "delivery_id",
+    "retracted_at",
 }
 EVIDENCE = "https://noi-bo.example/bien-ban-kiem-tra-so-17"
 REASON = "Kết luận vi phạm số 99-KL/UBKT về kê khai tài sản"
@@ -60,17 +77,21 @@ async def test_public_outputs_carry_only_allow_listed_fields(system, small_direc
         names = [m.full_name for m in members]
         private = [m for m in members[3:] if names.count(m.full_name) == 1][:2]  # unique names, no consent
         honors = [honor_recorded(m, consent=m not in private, evidence=EVIDENCE) for m in members]
-        for honor, member in zip(honors, members):
+        for honor, member in zip(honors, members, strict=False):
             await publish_honor_event(system, honor, small_directory.unit_path(member.cell_id))
+
         # Revoked once published, so that it is retracted (an honor revoked before any attempt is never sent).
         async def first_published() -> bool:
             return honors[0].honor_id in receiver.honors("honor.published")
+
         await eventually(first_published, timeout=60)
-        await publish_honor_event(system, revoked(honors[0], reason=REASON),
-                                  small_directory.unit_path(members[0].cell_id))
+        await publish_honor_event(
+            system, revoked(honors[0], reason=REASON), small_directory.unit_path(members[0].cell_id)
+        )
 
         async def delivered():
             return len(receiver.honors("honor.published")) == len(honors) and receiver.honors("honor.retracted")
+
         await eventually(delivered, timeout=60)
         client = service.client
         outputs = {
@@ -91,8 +112,18 @@ async def test_public_outputs_carry_only_allow_listed_fields(system, small_direc
     ng_fields = {el.tag.split("}")[1].replace("-", "_") for el in atom.iter() if el.tag.startswith(f"{{{NG}}}")}
     assert ng_fields <= PUBLIC_FIELDS | {"cursor"}
 
-    forbidden = [EVIDENCE, REASON, "bí-mật-chung", *(m.member_id for m in members),
-                 *(m.full_name for m in private), "admitted", "citizen", "phone", "rating", "discipline"]
+    forbidden = [
+        EVIDENCE,
+        REASON,
+        "bí-mật-chung",
+        *(m.member_id for m in members),
+        *(m.full_name for m in private),
+        "admitted",
+        "citizen",
+        "phone",
+        "rating",
+        "discipline",
+    ]
     for where, text in outputs.items():
         for value in forbidden:
             assert value not in text, f"{value!r} leaked into the {where}"

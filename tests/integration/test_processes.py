@@ -26,8 +26,10 @@ def processes(system, tmp_path):
         "NG_JWT_PUBLIC_KEY_FILE": str(system.public_key_file),
         "NG_VENV": sys.prefix,
     }
+
     def run(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(["bash", str(SCRIPT), command], env=env, capture_output=True, text=True, timeout=180)
+
     started = run("start")
     try:
         assert started.returncode == 0, started.stdout + started.stderr
@@ -54,12 +56,15 @@ async def test_every_service_runs_as_its_own_process_with_health_and_metrics(pro
         async def consumed_directory(service: str) -> dict:
             text = (await client.get(url(service, "/metrics"))).text
             families = {f.name: f for f in text_string_to_metric_families(text)}
-            applied = sum(s.value for s in families["neuguong_events_consumed"].samples
-                          if s.name.endswith("_total") and s.labels.get("outcome") == "applied")
+            applied = sum(
+                s.value
+                for s in families["neuguong_events_consumed"].samples
+                if s.name.endswith("_total") and s.labels.get("outcome") == "applied"
+            )
             return families if applied >= len(small_directory.members) + len(small_directory.units) else {}
 
         for service in SERVICES:
-            families = await eventually(lambda: consumed_directory(service))
+            families = await eventually(lambda service=service: consumed_directory(service))
             assert "neuguong_outbox_backlog" in families
             assert "neuguong_consumer_lag_messages" in families
             assert any(name.startswith("faststream_") for name in families), sorted(families)

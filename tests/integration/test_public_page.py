@@ -19,8 +19,16 @@ from tests.integration.harness import eventually
 from tests.integration.publicity import honor_recorded, publish_honor_event
 
 ROOT = Path(__file__).parents[2]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium() -> str:
@@ -37,8 +45,14 @@ def chromium() -> str:
 async def dump_dom(url: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
         process = await asyncio.create_subprocess_exec(
-            chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", url,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            chromium(),
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0
     return out.decode("utf-8")
@@ -50,23 +64,40 @@ async def test_chromium_shows_names_in_vietnamese_order_and_deeds(system, small_
         await directory_loaded(s, small_directory)
         cell = small_directory.members[0].cell_id
         known_order = ["Lê Văn Anh", "Phạm Thị Ánh", "Trần Thị Dung", "Nguyễn Văn Đức"]  # given name, vi alphabet
-        extra = [MemberRegistered(member_id=f"x-{i}", full_name=name, cell_id=cell, admitted_on=date(2001, 1, 1))
-                 for i, name in enumerate(reversed(known_order))]
-        await system.publish_many([(m.topic, m.key().encode(), encode(wrap(
-            m, producer="test", actor="t", unit_path=small_directory.unit_path(cell), correlation_id="c")))
-            for m in extra])
-        await eventually(lambda: s.runtime.pool.fetchval(
-            "SELECT count(*) = 4 FROM directory_members WHERE member_id LIKE 'x-%'"))
+        extra = [
+            MemberRegistered(member_id=f"x-{i}", full_name=name, cell_id=cell, admitted_on=date(2001, 1, 1))
+            for i, name in enumerate(reversed(known_order))
+        ]
+        await system.publish_many(
+            [
+                (
+                    m.topic,
+                    m.key().encode(),
+                    encode(
+                        wrap(
+                            m, producer="test", actor="t", unit_path=small_directory.unit_path(cell), correlation_id="c"
+                        )
+                    ),
+                )
+                for m in extra
+            ]
+        )
+        await eventually(
+            lambda: s.runtime.pool.fetchval("SELECT count(*) = 4 FROM directory_members WHERE member_id LIKE 'x-%'")
+        )
         members = [m for m in small_directory.members if m.cell_id == cell] + extra
         deeds = [f"Giúp {i + 3} hộ đồng bào thoát nghèo bền vững" for i in range(len(members))]
-        for member, deed in zip(members, deeds):
+        for member, deed in zip(members, deeds, strict=False):
             await publish_honor_event(system, honor_recorded(member, deed=deed), small_directory.unit_path(cell))
-        await publish_honor_event(system, honor_recorded(members[0], consent=False, period="2026-04",
-                                                         deed="Hiến đất xây nhà văn hóa thôn"),
-                                  small_directory.unit_path(cell))
+        await publish_honor_event(
+            system,
+            honor_recorded(members[0], consent=False, period="2026-04", deed="Hiến đất xây nhà văn hóa thôn"),
+            small_directory.unit_path(cell),
+        )
 
         async def listed():
             return (await s.client.get(f"/so-ghi-danh/{cell}")).text.count("<li ") == len(members) + 1
+
         await eventually(listed)
 
         sock = socket.socket()
@@ -84,7 +115,7 @@ async def test_chromium_shows_names_in_vietnamese_order_and_deeds(system, small_
             await task
 
     assert "Sổ ghi danh" in dom and 'name="viewport"' in dom
-    for member, deed in zip(members, deeds):
+    for member, deed in zip(members, deeds, strict=False):
         assert member.full_name in dom and deed in dom
     positions = [dom.index(name) for name in known_order]
     assert positions == sorted(positions), "names are not in Vietnamese order"

@@ -6,8 +6,10 @@ from tests.integration.harness import eventually
 
 
 async def directory_ready(service, member_id: str) -> bool:
-    return await service.runtime.pool.fetchval(
-        "SELECT count(*) FROM directory_members WHERE member_id = $1", member_id) == 1
+    return (
+        await service.runtime.pool.fetchval("SELECT count(*) FROM directory_members WHERE member_id = $1", member_id)
+        == 1
+    )
 
 
 async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(system, small_directory):
@@ -20,10 +22,13 @@ async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(syste
 
         response = await commitments.client.post(
             "/commitments",
-            json={"member_id": member.member_id, "year": 2026,
-                  "limitations": ["Chưa thường xuyên cập nhật kiến thức"],
-                  "plan": [{"title": "Học tập chuyên đề năm 2026", "deadline": "2026-06-30"}],
-                  "targets": {"working_style": "Sâu sát cơ sở"}},
+            json={
+                "member_id": member.member_id,
+                "year": 2026,
+                "limitations": ["Chưa thường xuyên cập nhật kiến thức"],
+                "plan": [{"title": "Học tập chuyên đề năm 2026", "deadline": "2026-06-30"}],
+                "targets": {"working_style": "Sâu sát cơ sở"},
+            },
             headers={**system.token(member.member_id, "member", cell), "Idempotency-Key": "file-2026-0001"},
         )
         assert response.status_code == 201, response.text
@@ -31,8 +36,7 @@ async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(syste
         viewer = system.token("tinh-uy", "committee", province)
 
         async def figures(unit_id: str) -> dict:
-            reply = await projections.client.get(f"/units/{unit_id}/figures", params={"period": "2026"},
-                                                 headers=viewer)
+            reply = await projections.client.get(f"/units/{unit_id}/figures", params={"period": "2026"}, headers=viewer)
             assert reply.status_code == 200, reply.text
             return reply.json()
 
@@ -40,7 +44,9 @@ async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(syste
         await asyncio.sleep(1.0)  # let any duplicate arrive before counting
         for unit_id in (province, commune, cell):
             assert (await figures(unit_id))["figures"]["commitments_filed"] == 1, unit_id
-        drill_down = {c["unit_id"]: c["figures"].get("commitments_filed", 0) for c in (await figures(commune))["children"]}
+        drill_down = {
+            c["unit_id"]: c["figures"].get("commitments_filed", 0) for c in (await figures(commune))["children"]
+        }
         assert drill_down[cell] == 1
         assert sum(drill_down.values()) == 1
 

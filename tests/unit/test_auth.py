@@ -1,6 +1,9 @@
 """Bearer tokens: asymmetric signatures only, role and unit claims, subtree checks."""
 
-from datetime import timedelta
+import base64
+import json
+import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -20,11 +23,14 @@ def test_a_valid_token_gives_its_principal():
     assert VERIFIER.verify(bearer(token)) == Principal(sub="m1", role="committee", unit="lc-x1")
 
 
-@pytest.mark.parametrize("header, reason", [
-    (None, "missing bearer token"),
-    ("Basic abc", "expected 'Bearer <token>'"),
-    ("Bearer not.a.jwt", "invalid token"),
-])
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        (None, "missing bearer token"),
+        ("Basic abc", "expected 'Bearer <token>'"),
+        ("Bearer not.a.jwt", "invalid token"),
+    ],
+)
 def test_missing_or_malformed_tokens_are_unauthenticated(header, reason):
     with pytest.raises(Unauthenticated, match=reason):
         VERIFIER.verify(header)
@@ -43,8 +49,11 @@ def test_an_expired_token_is_refused():
 
 
 def test_a_symmetric_hs256_token_is_refused():
-    forged = jwt.encode({"sub": "x", "role": "operator", "unit": "lc", "iss": "neuguong", "aud": "neuguong",
-                         "exp": 9999999999}, "a-shared-secret-of-at-least-32-bytes", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "x", "role": "operator", "unit": "lc", "iss": "neuguong", "aud": "neuguong", "exp": 9999999999},
+        "a-shared-secret-of-at-least-32-bytes",
+        algorithm="HS256",
+    )
     with pytest.raises(Unauthenticated):
         VERIFIER.verify(bearer(forged))
 
@@ -53,6 +62,7 @@ def test_an_unknown_role_is_refused():
     token = mint_token(PRIVATE, sub="m1", role="member", unit="c1")
     claims = jwt.decode(token, options={"verify_signature": False})
     from cryptography.hazmat.primitives import serialization
+
     key = serialization.load_pem_private_key(PRIVATE, None)
     forged = jwt.encode({**claims, "role": "king"}, key, algorithm="EdDSA")
     with pytest.raises(Unauthenticated, match="role or unit"):
@@ -66,3 +76,62 @@ def test_subtree_and_role_checks():
         committee.require_subtree(["lc", "lc-x2", "lc-x2-c1"])
     with pytest.raises(Forbidden, match="role"):
         committee.require_role("inspector")
+
+
+# A token must use the algorithm of the service's key, and may not live for decades.
+
+
+def other_keys():
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    return {"RS256": rsa.generate_private_key(65537, 2048), "ES256": ec.generate_private_key(ec.SECP256R1())}
+
+
+CLAIMS = {"sub": "x", "role": "operator", "unit": "lc", "iss": "neuguong", "aud": "neuguong"}
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_a_token_in_another_asymmetric_algorithm_is_a_401_not_a_crash(algorithm):
+    key = other_keys()[algorithm]
+    forged = jwt.encode({**CLAIMS, "exp": int(time.time()) + 600}, key, algorithm=algorithm)
+    with pytest.raises(Unauthenticated, match=f"algorithm '{algorithm}'"):
+        VERIFIER.verify(bearer(forged))
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "none", "HS256"])
+def test_a_header_naming_another_algorithm_over_an_eddsa_signature_is_refused(algorithm):
+    token = mint_token(PRIVATE, sub="m1", role="operator", unit="lc")
+    _, payload, signature = token.split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": algorithm, "typ": "JWT"}).encode()).rstrip(b"=").decode()
+    with pytest.raises(Unauthenticated, match="invalid token"):
+        VERIFIER.verify(bearer(f"{header}.{payload}.{signature}"))
+
+
+def test_a_verifier_with_an_rsa_key_takes_rs256_and_only_that():
+    from cryptography.hazmat.primitives import serialization
+
+    key = other_keys()["RS256"]
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    verifier = TokenVerifier(public, "neuguong", "neuguong")
+    good = jwt.encode({**CLAIMS, "exp": int(time.time()) + 600}, key, algorithm="RS256")
+    assert verifier.verify(bearer(good)).sub == "x"
+    with pytest.raises(Unauthenticated, match="algorithm 'EdDSA'"):
+        verifier.verify(bearer(mint_token(PRIVATE, sub="m1", role="operator", unit="lc")))
+
+
+def test_a_token_that_lives_until_2100_is_refused():
+    token = mint_token(PRIVATE, sub="m1", role="operator", unit="lc", ttl=datetime(2100, 1, 1, tzinfo=UTC) - now())
+    with pytest.raises(Unauthenticated, match="lives longer than"):
+        VERIFIER.verify(bearer(token))
+
+
+def test_the_lifetime_cap_is_a_setting():
+    token = mint_token(PRIVATE, sub="m1", role="operator", unit="lc", ttl=timedelta(hours=8))
+    assert VERIFIER.verify(bearer(token)).sub == "m1"  # the default cap is a day
+    strict = TokenVerifier(PUBLIC, "neuguong", "neuguong", max_lifetime=timedelta(hours=1))
+    with pytest.raises(Unauthenticated, match="lives longer than 1:00:00"):
+        strict.verify(bearer(token))
+
+
+def now():
+    return datetime.now(UTC)

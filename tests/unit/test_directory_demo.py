@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from vietnam_provinces import Province, ProvinceCode, Ward
 
-from neuguong.directory.demo import build_demo_directory, unit_path
+from ops.directory.demo import build_demo_directory, unit_path
 from schemas.directory import AdministrativeCode, MemberRegistered, OrgUnitRegistered
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -39,8 +39,10 @@ def test_root_is_lao_cai_with_both_code_schemes(directory):
     root = directory.units[0]
     assert (root.unit_id, root.level, root.name) == ("lc", "province", "Đảng bộ tỉnh Lào Cai")
     assert Province.from_code(ProvinceCode(int(root.admin_codes[0].code))).name == "Lào Cai"
-    assert set(root.admin_codes) == {AdministrativeCode(code="15", scheme="2025"),
-                                     AdministrativeCode(code="10", scheme="pre2025")}
+    assert set(root.admin_codes) == {
+        AdministrativeCode(code="15", scheme="2025"),
+        AdministrativeCode(code="10", scheme="pre2025"),
+    }
 
 
 def test_text_is_nfc_and_vietnamese(directory):

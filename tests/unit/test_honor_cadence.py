@@ -4,28 +4,31 @@ from datetime import date
 
 import pytest
 
+from neuguong.cadence import roll_period_kinds as allowed_period_kinds
+from neuguong.periods import overlaps, period_bounds, period_kind, year_before
 from services.honors.commands import RecordHonor
 from services.honors.logic import (
-    allowed_period_kinds,
     cadence_refusal,
     level_refusal,
     receiving_unit,
     subject_refusal,
 )
-from neuguong.periods import overlaps, period_bounds, period_kind, year_before
 
 TODAY = date(2026, 11, 20)
 
 
-@pytest.mark.parametrize("period, kind, bounds", [
-    ("2026", "year", (date(2026, 1, 1), date(2026, 12, 31))),
-    ("2026-H1", "half-year", (date(2026, 1, 1), date(2026, 6, 30))),
-    ("2026-H2", "half-year", (date(2026, 7, 1), date(2026, 12, 31))),
-    ("2026-Q1", "quarter", (date(2026, 1, 1), date(2026, 3, 31))),
-    ("2026-Q4", "quarter", (date(2026, 10, 1), date(2026, 12, 31))),
-    ("2024-02", "month", (date(2024, 2, 1), date(2024, 2, 29))),
-    ("2026-12", "month", (date(2026, 12, 1), date(2026, 12, 31))),
-])
+@pytest.mark.parametrize(
+    "period, kind, bounds",
+    [
+        ("2026", "year", (date(2026, 1, 1), date(2026, 12, 31))),
+        ("2026-H1", "half-year", (date(2026, 1, 1), date(2026, 6, 30))),
+        ("2026-H2", "half-year", (date(2026, 7, 1), date(2026, 12, 31))),
+        ("2026-Q1", "quarter", (date(2026, 1, 1), date(2026, 3, 31))),
+        ("2026-Q4", "quarter", (date(2026, 10, 1), date(2026, 12, 31))),
+        ("2024-02", "month", (date(2024, 2, 1), date(2024, 2, 29))),
+        ("2026-12", "month", (date(2026, 12, 1), date(2026, 12, 31))),
+    ],
+)
 def test_periods_as_day_ranges(period, kind, bounds):
     assert period_kind(period) == kind
     assert period_bounds(period) == bounds
@@ -37,20 +40,34 @@ def test_overlaps_and_year_before():
     assert year_before(date(2026, 4, 10)) == date(2025, 4, 10)
 
 
-@pytest.mark.parametrize("level, period", [
-    ("cell", "2026-05"), ("grassroots", "2026-H1"), ("grassroots", "2026"), ("district", "2026-H2"),
-    ("district", "2026"), ("province", "2026"),
-])
+@pytest.mark.parametrize(
+    "level, period",
+    [
+        ("cell", "2026-05"),
+        ("grassroots", "2026-H1"),
+        ("grassroots", "2026"),
+        ("district", "2026-H2"),
+        ("district", "2026"),
+        ("province", "2026"),
+    ],
+)
 def test_periods_that_fit_the_roll(level, period):
     assert cadence_refusal(level, period, TODAY) is None
 
 
-@pytest.mark.parametrize("level, period, allowed", [
-    ("cell", "2026", ("month",)), ("cell", "2026-Q2", ("month",)), ("cell", "2026-H1", ("month",)),
-    ("grassroots", "2026-05", ("half-year", "year")), ("grassroots", "2026-Q2", ("half-year", "year")),
-    ("district", "2026-05", ("half-year", "year")), ("province", "2026-H1", ("year",)),
-    ("province", "2026-05", ("year",)),
-])
+@pytest.mark.parametrize(
+    "level, period, allowed",
+    [
+        ("cell", "2026", ("month",)),
+        ("cell", "2026-Q2", ("month",)),
+        ("cell", "2026-H1", ("month",)),
+        ("grassroots", "2026-05", ("half-year", "year")),
+        ("grassroots", "2026-Q2", ("half-year", "year")),
+        ("district", "2026-05", ("half-year", "year")),
+        ("province", "2026-H1", ("year",)),
+        ("province", "2026-05", ("year",)),
+    ],
+)
 def test_periods_that_do_not_fit_name_the_allowed_kinds(level, period, allowed):
     field, reason = cadence_refusal(level, period, TODAY)
     assert field == "period" and allowed_period_kinds(level) == allowed
@@ -85,24 +102,40 @@ def test_nominations_go_to_the_unit_directly_above():
 
 
 def honor_body(**changes):
-    body = {"subject": {"kind": "member", "id": "m1"}, "period": "2026-05", "deed": "Hiến 200 m² đất làm đường",
-            "proposed_by": "Chi ủy", "approved_by": "Bí thư chi bộ", **changes}
+    body = {
+        "subject": {"kind": "member", "id": "m1"},
+        "period": "2026-05",
+        "deed": "Hiến 200 m² đất làm đường",
+        "proposed_by": "Chi ủy",
+        "approved_by": "Bí thư chi bộ",
+        **changes,
+    }
     return RecordHonor.model_validate(body)
 
 
-@pytest.mark.parametrize("link", ["https://laocai.gov.vn/tin/123", "http://example.vn/a?b=c"])
+@pytest.mark.parametrize(
+    "link", ["https://laocai.gov.vn/tin/123", "http://example.vn/a?b=c", "https://lào-cai.vn/tin", "http://[::1]:8/x"]
+)
 def test_evidence_links_are_http_urls(link):
     assert honor_body(evidence=[link]).evidence == [link]
 
 
-@pytest.mark.parametrize("link", ["ftp://example.vn/x", "javascript:alert(1)", "laocai.gov.vn/tin", "https://",
-                                  "https://exa mple.vn"])
+@pytest.mark.parametrize(
+    "link", ["ftp://example.vn/x", "javascript:alert(1)", "laocai.gov.vn/tin", "https://", "https://<b>.vn/"]
+)
 def test_other_evidence_is_refused(link):
     with pytest.raises(ValueError, match="http"):
         honor_body(evidence=[link])
 
 
+@pytest.mark.parametrize("link", ["https://exa mple.vn", "https://\x00laocai.gov.vn/", "https://laocai.gov.vn/\x7f"])
+def test_evidence_with_spaces_or_control_characters_is_refused(link):
+    with pytest.raises(ValueError, match="control characters"):
+        honor_body(evidence=[link])
+
+
 def test_decomposed_vietnamese_is_refused():
     import unicodedata
+
     with pytest.raises(ValueError, match="NFC"):
         honor_body(deed=unicodedata.normalize("NFD", "Giúp đỡ hộ nghèo"))

@@ -37,9 +37,10 @@ def test_a_subject_with_a_clean_record_is_eligible():
 
 def test_findings_that_bar_nothing_leave_the_subject_eligible():
     findings = Findings(
-        inspections=(InspectionFact("kt-ok", "supervision", "2026-Q1", date(2026, 1, 5), "compliant", date(2026, 2, 1)),
-                     InspectionFact("kt-sc", "inspection", "2026-Q1", date(2026, 1, 5), "shortcomings",
-                                    date(2026, 2, 1))),
+        inspections=(
+            InspectionFact("kt-ok", "supervision", "2026-Q1", date(2026, 1, 5), "compliant", date(2026, 2, 1)),
+            InspectionFact("kt-sc", "inspection", "2026-Q1", date(2026, 1, 5), "shortcomings", date(2026, 2, 1)),
+        ),
         ratings=(RatingFact(2025, "good", "cm-1"), RatingFact(2023, "not_completed", "cm-0")),
     )
     assert is_eligible_for_honor("member", findings, "2026-03", TODAY)
@@ -78,41 +79,56 @@ def test_ratings_do_not_apply_to_collectives():
 
 
 def test_every_reason_is_given_not_just_the_first():
-    findings = Findings(inspections=(opened("kt-2"), violation("kt-1")),
-                        disciplines=(DisciplineFact("kl-1", "reprimand", date(2026, 1, 15)),),
-                        ratings=(RatingFact(2025, "not_completed", "cm-1"),))
+    findings = Findings(
+        inspections=(opened("kt-2"), violation("kt-1")),
+        disciplines=(DisciplineFact("kl-1", "reprimand", date(2026, 1, 15)),),
+        ratings=(RatingFact(2025, "not_completed", "cm-1"),),
+    )
     verdict = is_eligible_for_honor("member", findings, "2026-03", TODAY)
-    assert sorted(code for code, _ in codes(verdict)) == ["discipline", "not_completed_rating", "open_inspection",
-                                                           "violation"]
+    assert sorted(code for code, _ in codes(verdict)) == [
+        "discipline",
+        "not_completed_rating",
+        "open_inspection",
+        "violation",
+    ]
 
 
 # "The last 12 months": (year_before(min(period end, today)), today].
-@pytest.mark.parametrize("period, today, first_excluded, last", [
-    ("2025", date(2026, 1, 20), date(2024, 12, 31), date(2026, 1, 20)),        # the year itself and since
-    ("2026-03", date(2026, 4, 10), date(2025, 3, 31), date(2026, 4, 10)),      # 1 Apr 2025 onwards
-    ("2026-H1", date(2026, 5, 10), date(2025, 5, 10), date(2026, 5, 10)),      # period still running: from today
-    ("2024-02", date(2024, 2, 29), date(2023, 2, 28), date(2024, 2, 29)),      # 29 Feb steps back to 28 Feb
-])
+@pytest.mark.parametrize(
+    "period, today, first_excluded, last",
+    [
+        ("2025", date(2026, 1, 20), date(2024, 12, 31), date(2026, 1, 20)),  # the year itself and since
+        ("2026-03", date(2026, 4, 10), date(2025, 3, 31), date(2026, 4, 10)),  # 1 Apr 2025 onwards
+        ("2026-H1", date(2026, 5, 10), date(2025, 5, 10), date(2026, 5, 10)),  # period still running: from today
+        ("2024-02", date(2024, 2, 29), date(2023, 2, 28), date(2024, 2, 29)),  # 29 Feb steps back to 28 Feb
+    ],
+)
 def test_the_gate_window(period, today, first_excluded, last):
     assert gate_window(period, today) == (first_excluded, last)
 
 
-@pytest.mark.parametrize("decided_on, bars", [
-    (date(2025, 3, 31), False),  # exactly 12 months before the end of 2026-03: outside
-    (date(2025, 4, 1), True),    # first day inside
-    (date(2026, 4, 9), True),    # after the period, before the decision: still counts
-    (date(2024, 12, 1), False),
-])
+@pytest.mark.parametrize(
+    "decided_on, bars",
+    [
+        (date(2025, 3, 31), False),  # exactly 12 months before the end of 2026-03: outside
+        (date(2025, 4, 1), True),  # first day inside
+        (date(2026, 4, 9), True),  # after the period, before the decision: still counts
+        (date(2024, 12, 1), False),
+    ],
+)
 def test_discipline_window_edges(decided_on, bars):
     findings = Findings(disciplines=(DisciplineFact("kl-1", "reprimand", decided_on),))
     assert bool(is_eligible_for_honor("member", findings, "2026-03", TODAY)) is not bars
 
 
-@pytest.mark.parametrize("concluded_on, period, bars", [
-    (date(2025, 3, 31), "2024", False),  # old, about another period
-    (date(2025, 3, 31), "2026", True),   # concluded before the window, but about an overlapping period
-    (date(2025, 4, 1), "2024", True),    # concluded inside the window
-])
+@pytest.mark.parametrize(
+    "concluded_on, period, bars",
+    [
+        (date(2025, 3, 31), "2024", False),  # old, about another period
+        (date(2025, 3, 31), "2026", True),  # concluded before the window, but about an overlapping period
+        (date(2025, 4, 1), "2024", True),  # concluded inside the window
+    ],
+)
 def test_violation_window_or_overlapping_period(concluded_on, period, bars):
     findings = Findings(inspections=(violation(period=period, concluded_on=concluded_on),))
     assert bool(is_eligible_for_honor("member", findings, "2026-03", TODAY)) is not bars
@@ -124,13 +140,16 @@ def test_the_last_year_of_ratings_is_the_honor_year_and_the_one_before(rating_ye
     assert bool(is_eligible_for_honor("member", findings, "2026-H1", date(2026, 7, 2))) is not bars
 
 
-@pytest.mark.parametrize("inspected, honor, recorded_on, revoked", [
-    ("2026-Q1", "2026-03", date(2026, 4, 2), True),   # overlapping periods
-    ("2026-Q1", "2026-H1", date(2026, 7, 2), True),
-    ("2025", "2025-12", date(2026, 1, 5), True),
-    ("2025-H1", "2025-09", date(2025, 10, 1), False),  # another period, concluded after the honor
-    ("2024", "2025-09", date(2025, 10, 1), False),
-])
+@pytest.mark.parametrize(
+    "inspected, honor, recorded_on, revoked",
+    [
+        ("2026-Q1", "2026-03", date(2026, 4, 2), True),  # overlapping periods
+        ("2026-Q1", "2026-H1", date(2026, 7, 2), True),
+        ("2025", "2025-12", date(2026, 1, 5), True),
+        ("2025-H1", "2025-09", date(2025, 10, 1), False),  # another period, concluded after the honor
+        ("2024", "2025-09", date(2025, 10, 1), False),
+    ],
+)
 def test_a_violation_revokes_honors_of_the_inspected_period(inspected, honor, recorded_on, revoked):
     assert violation_revokes(inspected, date(2026, 5, 1), honor, recorded_on) is revoked
 
@@ -141,13 +160,16 @@ def test_a_violation_concluded_before_the_honor_but_learned_later_revokes_it():
     assert not violation_revokes("2025-H2", date(2024, 3, 28), "2026-04", date(2026, 4, 5))
 
 
-@pytest.mark.parametrize("honor, recorded_on, revoked", [
-    ("2026-02", date(2026, 3, 1), True),     # inside the 12 months before the decision
-    ("2025-04", date(2025, 5, 1), True),     # ends after 10 Apr 2025
-    ("2025-03", date(2025, 4, 1), False),    # ended before the 12 months
-    ("2025", date(2026, 1, 5), True),
-    ("2024", date(2025, 1, 5), False),
-    ("2026-05", date(2026, 5, 3), True),     # later period, recorded before the decision was known
-])
+@pytest.mark.parametrize(
+    "honor, recorded_on, revoked",
+    [
+        ("2026-02", date(2026, 3, 1), True),  # inside the 12 months before the decision
+        ("2025-04", date(2025, 5, 1), True),  # ends after 10 Apr 2025
+        ("2025-03", date(2025, 4, 1), False),  # ended before the 12 months
+        ("2025", date(2026, 1, 5), True),
+        ("2024", date(2025, 1, 5), False),
+        ("2026-05", date(2026, 5, 3), True),  # later period, recorded before the decision was known
+    ],
+)
 def test_a_discipline_revokes_the_honors_of_the_12_months_before_it(honor, recorded_on, revoked):
     assert discipline_revokes(date(2026, 4, 10), honor, recorded_on) is revoked

@@ -12,11 +12,19 @@ from services.notifications.signature import sign, signed_headers, verify
 PATH = ["lc", "lc-x1", "lc-x1-c1"]
 
 
-@pytest.mark.parametrize("unit, min_level, level, follows", [
-    ("lc", "cell", "cell", True), ("lc-x1", "cell", "cell", True), ("lc-x1-c1", "cell", "cell", True),
-    ("lc-x2", "cell", "cell", False), ("lc", "grassroots", "cell", False), ("lc", "grassroots", "province", True),
-    ("lc", "province", "district", False), ("lc-x1-c1", "cell", "grassroots", True),
-])
+@pytest.mark.parametrize(
+    "unit, min_level, level, follows",
+    [
+        ("lc", "cell", "cell", True),
+        ("lc-x1", "cell", "cell", True),
+        ("lc-x1-c1", "cell", "cell", True),
+        ("lc-x2", "cell", "cell", False),
+        ("lc", "grassroots", "cell", False),
+        ("lc", "grassroots", "province", True),
+        ("lc", "province", "district", False),
+        ("lc-x1-c1", "cell", "grassroots", True),
+    ],
+)
 def test_a_channel_follows_its_subtree_at_or_above_its_minimum_level(unit, min_level, level, follows):
     assert logic.channel_follows(unit, min_level, PATH, level) is follows
 
@@ -44,13 +52,21 @@ def test_retry_after_is_honoured_but_capped():
     assert logic.retry_delay(1, Outcome(503, ""), 0.1, 1.0, 60.0) <= 0.1
 
 
-@pytest.mark.parametrize("attempt, outcome, kind, step", [
-    (1, Outcome(200, ""), "publish", "settle"), (1, Outcome(204, ""), "retract", "settle"),
-    (1, Outcome(410, ""), "retract", "settle"), (1, Outcome(404, ""), "publish", "dead"),
-    (1, Outcome(None, "timeout"), "publish", "retry"), (3, Outcome(500, ""), "publish", "retry"),
-    (4, Outcome(500, ""), "publish", "dead"), (1, Outcome(429, ""), "publish", "retry"),
-    (1, Outcome(400, ""), "publish", "dead"), (1, Outcome(401, ""), "retract", "dead"),
-])
+@pytest.mark.parametrize(
+    "attempt, outcome, kind, step",
+    [
+        (1, Outcome(200, ""), "publish", "settle"),
+        (1, Outcome(204, ""), "retract", "settle"),
+        (1, Outcome(410, ""), "retract", "settle"),
+        (1, Outcome(404, ""), "publish", "dead"),
+        (1, Outcome(None, "timeout"), "publish", "retry"),
+        (3, Outcome(500, ""), "publish", "retry"),
+        (4, Outcome(500, ""), "publish", "dead"),
+        (1, Outcome(429, ""), "publish", "retry"),
+        (1, Outcome(400, ""), "publish", "dead"),
+        (1, Outcome(401, ""), "retract", "dead"),
+    ],
+)
 def test_what_an_attempt_leads_to(attempt, outcome, kind, step):
     assert logic.next_step(attempt, 4, outcome, kind) == step
 
@@ -92,7 +108,8 @@ def test_during_a_rotation_either_secret_verifies():
     body = '{"tên":"Giàng Thị Mỷ"}'.encode()
     headers = signed_headers(["moi-moi-moi-moi-moi", "cu-cu-cu-cu-cu-cu"], "d-1", body, now=1_700_000_000)
     assert headers["X-NeuGuong-Signature"] == ",".join(
-        [sign("moi-moi-moi-moi-moi", 1_700_000_000, body), sign("cu-cu-cu-cu-cu-cu", 1_700_000_000, body)])
+        [sign("moi-moi-moi-moi-moi", 1_700_000_000, body), sign("cu-cu-cu-cu-cu-cu", 1_700_000_000, body)]
+    )
     assert verify("moi-moi-moi-moi-moi", headers, body, now=1_700_000_001)
     assert verify("cu-cu-cu-cu-cu-cu", headers, body, now=1_700_000_001)
     assert not verify("khac-khac-khac-khac", headers, body, now=1_700_000_001)

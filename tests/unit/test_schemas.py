@@ -27,8 +27,9 @@ def test_text_is_stored_in_nfc():
 
 
 def test_envelope_round_trip_keeps_vietnamese_readable():
-    event = CommitmentFiled(commitment_id="k1", member_id="m1", cell_id="c1", year=2025,
-                            limitations=["Chưa mạnh dạn phát biểu"])
+    event = CommitmentFiled(
+        commitment_id="k1", member_id="m1", cell_id="c1", year=2025, limitations=["Chưa mạnh dạn phát biểu"]
+    )
     envelope = wrap(event, producer="commitments", actor="m1", unit_path=["lc", "g1", "c1"], correlation_id="r1")
     raw = encode(envelope)
     assert "Chưa mạnh dạn".encode() in raw
@@ -36,18 +37,26 @@ def test_envelope_round_trip_keeps_vietnamese_readable():
     assert event.key() == "m1"
 
 
-@pytest.mark.parametrize("raw, field", [
-    (b"not json", "(body)"),
-    (b'{"event_id": "x"}', "event_id"),
-])
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        (b"not json", "(body)"),
+        (b'{"event_id": "x"}', "event_id"),
+    ],
+)
 def test_undecodable_bytes_name_the_problem(raw, field):
     with pytest.raises(EventDecodeError, match=field.replace("(", r"\(").replace(")", r"\)")):
         decode(raw)
 
 
 def test_unknown_type_and_newer_version_are_refused():
-    envelope = wrap(CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025),
-                    producer="p", actor="a", unit_path=[], correlation_id="c")
+    envelope = wrap(
+        CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025),
+        producer="p",
+        actor="a",
+        unit_path=[],
+        correlation_id="c",
+    )
     with pytest.raises(EventDecodeError, match="unknown type"):
         read_payload(envelope.model_copy(update={"event_type": "Nope"}))
     with pytest.raises(EventDecodeError, match="newer than this reader"):
@@ -55,16 +64,31 @@ def test_unknown_type_and_newer_version_are_refused():
 
 
 def test_unknown_payload_fields_are_ignored():
-    envelope = wrap(CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025),
-                    producer="p", actor="a", unit_path=[], correlation_id="c")
+    envelope = wrap(
+        CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025),
+        producer="p",
+        actor="a",
+        unit_path=[],
+        correlation_id="c",
+    )
     later = envelope.model_copy(update={"payload": {**envelope.payload, "added_later": 1}})
     assert read_payload(later).member_id == "m"
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("2023", True), ("2023-H1", True), ("2023-Q4", True), ("2023-05", True),
-    ("2023-13", False), ("2023-H3", False), ("2023-Q5", False), ("23", False), ("2023-5", False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("2023", True),
+        ("2023-H1", True),
+        ("2023-Q4", True),
+        ("2023-05", True),
+        ("2023-13", False),
+        ("2023-H3", False),
+        ("2023-Q5", False),
+        ("23", False),
+        ("2023-5", False),
+    ],
+)
 def test_period_strings(value, ok):
     assert is_period(value) is ok
 
@@ -78,8 +102,13 @@ def test_unit_shape_rules():
 
 
 def test_plan_deadline_is_a_date():
-    event = CommitmentFiled(commitment_id="k", member_id="m", cell_id="c", year=2025,
-                            plan=[{"item_id": "p1", "title": "Trồng quế", "deadline": "2025-09-30"}])
+    event = CommitmentFiled(
+        commitment_id="k",
+        member_id="m",
+        cell_id="c",
+        year=2025,
+        plan=[{"item_id": "p1", "title": "Trồng quế", "deadline": "2025-09-30"}],
+    )
     assert event.plan[0].deadline == date(2025, 9, 30)
 
 

@@ -6,9 +6,16 @@ from pydantic import ValidationError
 from neuguong.runtime.kafka import broker_security, client_options
 from neuguong.runtime.settings import Settings
 
-PRODUCTION = dict(environment="production", service="honors", pg_password="a-real-secret",
-                  jwt_public_key_file="/etc/neuguong/jwt.pem", kafka_security_protocol="SASL_SSL",
-                  kafka_sasl_username="honors", kafka_sasl_password="scram-secret")
+PRODUCTION = dict(
+    environment="production",
+    service="honors",
+    pg_password="a-real-secret",
+    jwt_public_key_file="/etc/neuguong/jwt.pem",
+    kafka_security_protocol="SASL_SSL",
+    kafka_sasl_username="honors",
+    kafka_sasl_password="scram-secret",
+    public_base_url="https://neuguong.laocai.example/",
+)
 
 
 def test_a_complete_production_configuration_is_accepted():
@@ -16,12 +23,15 @@ def test_a_complete_production_configuration_is_accepted():
     assert settings.pg_user == "ng_honors" and settings.consumer_group == "honors"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"pg_password": ""}, "pg_password"),  # falls back to the development password
-    ({"jwt_public_key_file": None}, "jwt_public_key_file"),
-    ({"kafka_security_protocol": "PLAINTEXT"}, "kafka_security_protocol"),
-    ({"kafka_sasl_password": ""}, "kafka_sasl_username"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"pg_password": ""}, "pg_password"),  # falls back to the development password
+        ({"jwt_public_key_file": None}, "jwt_public_key_file"),
+        ({"kafka_security_protocol": "PLAINTEXT"}, "kafka_security_protocol"),
+        ({"kafka_sasl_password": ""}, "kafka_sasl_username"),
+    ],
+)
 def test_production_refuses_development_shortcuts(change, field):
     with pytest.raises(ValidationError, match=field):
         Settings(**{**PRODUCTION, **change})
@@ -29,8 +39,11 @@ def test_production_refuses_development_shortcuts(change, field):
 
 def test_development_defaults_derive_the_role_from_the_service():
     settings = Settings(service="projections")
-    assert (settings.pg_user, settings.pg_password, settings.schema) == ("ng_projections", "projections-dev",
-                                                                         "projections")
+    assert (settings.pg_user, settings.pg_password, settings.pg_schema) == (
+        "ng_projections",
+        "projections-dev",
+        "projections",
+    )
     assert settings.topic("honors.events") == "honors.events"
     prefixed = Settings(service="projections", topic_prefix="t1.")
     assert prefixed.topic("honors.events") == "t1.honors.events" and prefixed.consumer_group == "t1.projections"

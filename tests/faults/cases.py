@@ -1,0 +1,210 @@
+"""The faults, one case each, struck while the workload runs: what to break, when, and how it comes back.
+Each returns the facts its test asserts beyond the checker (windows, takeover times)."""
+
+import asyncio
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from neuguong.runtime.kafka import client_options
+from neuguong.runtime.leadership import takeover_bound
+from tests.faults.cluster import REPLICA_BASE, SERVICES, FaultStack, settings_of
+from tests.faults.workload import Workload
+
+PRODUCER_DELIVERY_TIMEOUT = 40.0  # aiokafka's request_timeout_ms: a batch not acknowledged by then expires
+OUTAGE = PRODUCER_DELIVERY_TIMEOUT + 5.0
+SLACK = 3.0  # a loaded 2-core machine: polling and scheduling on top of the stated bound
+
+
+@dataclass
+class Facts:
+    """What a case observed while it broke things."""
+
+    windows: list[tuple[float, float]] = field(default_factory=list)  # monotonic (start, end) of an outage
+    takeovers: list[float] = field(default_factory=list)  # seconds until another relay led
+    bound: float = 0.0
+
+
+Inject = Callable[[FaultStack, Workload, Facts], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    inject: Inject
+    pace: float = 0.15
+
+
+async def at(workload: Workload, fraction: float) -> None:
+    """Once the workload has finished `fraction` of its commands (so the fault lands mid-stream)."""
+    while workload.progress < fraction * workload.planned:
+        await asyncio.sleep(0.05)
+
+
+async def broker_kill(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    await at(workload, 0.2)
+    stack.kill_broker(2)
+    await asyncio.sleep(3)
+    await stack.run("kafka.sh", "start")
+
+
+async def two_brokers_down(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """Only one of three left, below min.insync.replicas, for longer than the producer's delivery timeout:
+    commands still go into the outboxes, and out once the brokers are back."""
+    await at(workload, 0.1)
+    started = time.monotonic()
+    stack.kill_broker(2)
+    stack.kill_broker(3)
+    await asyncio.sleep(OUTAGE)
+    facts.windows.append((started, time.monotonic()))
+    await stack.run("kafka.sh", "start")
+
+
+async def leader_paused(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """SIGSTOP the leader of the commitments topic's first partition for 30 s, then SIGCONT."""
+    await at(workload, 0.15)
+    settings = settings_of(stack.env)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        described = await admin.describe_topics([settings.topic("commitments.events")])
+    finally:
+        await admin.close()
+    leader = next(p["leader"] for p in described[0]["partitions"] if p["partition"] == 0)
+    stack.kill_broker(leader, signal.SIGSTOP)
+    try:
+        await asyncio.sleep(30)
+    finally:
+        stack.kill_broker(leader, signal.SIGCONT)
+
+
+async def restart(stack: FaultStack, *services: str) -> None:
+    for service in services:
+        stack.kill_service(service)
+    await asyncio.sleep(1)
+    await stack.run("services.sh", "start")
+
+
+async def relay_kill(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """kill -9 the services that relay (between a publish and its mark, under load), then start them again."""
+    await at(workload, 0.25)
+    await restart(stack, "commitments")
+    await at(workload, 0.5)
+    await restart(stack, "honors", "inspections")
+
+
+async def consumer_kill(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """kill -9 the consumers mid-batch, then start them again."""
+    await at(workload, 0.25)
+    await restart(stack, "projections", "honors", "notifications")
+    await at(workload, 0.6)
+    await restart(stack, "projections")
+
+
+async def services_kill(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """kill -9 four services at once mid-stream (relays between a publish and its mark, consumers mid-batch),
+    then start them again. Not notifications: a delivery it had in flight waits out its lease (40 s) before
+    another attempt, which consumer-kill covers."""
+    await at(workload, 0.35)
+    await restart(stack, *(s for s in SERVICES if s != "notifications"))
+
+
+async def postgres_restart(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    await at(workload, 0.3)
+    started = time.monotonic()
+    await stack.run("postgres.sh", "crash")
+    await asyncio.sleep(2)
+    await stack.run("postgres.sh", "start")
+    facts.windows.append((started, time.monotonic()))
+
+
+async def ready(port: int, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"the replica on {port} never became ready")
+
+
+async def second_relay(stack: FaultStack) -> None:
+    port = REPLICA_BASE + len(stack.replicas)
+    stack.spawn_replica("commitments")
+    await ready(port)
+
+
+async def new_term(stack: FaultStack, term: int, started: float, timeout: float = 60.0) -> float:
+    """Seconds from `started` until a relay starts a term after `term`."""
+    while time.monotonic() - started < timeout:
+        if (await stack.relay_holder("commitments"))[0] > term:
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"no relay took over term {term} within {timeout} s")
+
+
+async def relays_race_terminated(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """Two relays of commitments; the lock holder's database session is terminated: the lock is free at once."""
+    facts.bound = takeover_bound(settings_of(stack.env))
+    await second_relay(stack)
+    await at(workload, 0.3)
+    term, _, backend = await stack.relay_holder("commitments")
+    assert backend is not None, "no relay holds the commitments lock"
+    started = time.monotonic()
+    assert await stack.terminate_backend(backend)
+    facts.takeovers.append(await new_term(stack, term, started))
+
+
+async def relays_race_paused(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """Two relays of commitments; the holder is SIGSTOPped: its session ends within a lease, the other leads;
+    woken, the old holder is fenced (its marks refused)."""
+    facts.bound = takeover_bound(settings_of(stack.env))
+    await second_relay(stack)
+    await at(workload, 0.3)
+    term, holder, _ = await stack.relay_holder("commitments")
+    pid = int(holder.rsplit(":", 1)[1])
+    started = time.monotonic()
+    stack.signal_pid(pid, signal.SIGSTOP)
+    try:
+        facts.takeovers.append(await new_term(stack, term, started))
+        await asyncio.sleep(2)
+    finally:
+        stack.signal_pid(pid, signal.SIGCONT)
+
+
+async def rebalance(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """A second replica of every consuming service joins its group mid-stream, then dies (kill -9)."""
+    await at(workload, 0.1)
+    for service in ("commitments", "honors", "notifications", "projections"):
+        stack.spawn_replica(service)
+    await at(workload, 0.6)
+    stack.end_replicas()
+
+
+async def nothing(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """The full redelivery strikes after the workload (see the test)."""
+
+
+CASES = (
+    Case("broker-kill", broker_kill),
+    Case("two-brokers-down", two_brokers_down, pace=1.2),
+    Case("leader-sigstop", leader_paused, pace=0.8),
+    Case("relay-kill", relay_kill),
+    Case("relays-race-terminate", relays_race_terminated, pace=0.3),
+    Case("relays-race-sigstop", relays_race_paused, pace=0.3),
+    Case("consumer-kill", consumer_kill),
+    Case("services-kill", services_kill),
+    Case("postgres-restart", postgres_restart, pace=0.3),
+    Case("full-redelivery", nothing),
+    Case("rebalance", rebalance, pace=0.3),
+)
+SHORT = ("services-kill",)
+
+RESULTS: list = []  # (case name, Verdict) of every case run, for the table printed at the end

@@ -1,0 +1,156 @@
+"""A CLI a clerk can use: help for every subcommand, the exit codes in --help, --version, and one line
+(no traceback) with a documented exit code when a file, a service, the broker or a token fails."""
+
+import argparse
+import socket
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from ops import cli
+from ops.failures import EXIT_UNREACHABLE, EXIT_USAGE, Failure
+from ops.importer.batch import import_book
+from ops.importer.sessions import BOOK as SESSIONS
+from ops.importer.sheets import read_header
+from ops.templates import LAYOUTS, write_templates
+from tests.workbooks import write
+
+SESSION_HEADER = ["Mã chi bộ", "Ngày sinh hoạt", "Loại sinh hoạt", "Chủ đề"]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subcommands(parser: argparse.ArgumentParser, path=()):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield (*path, name), helps.get(name), sub
+                yield from subcommands(sub, (*path, name))
+
+
+def test_every_subcommand_has_help_and_the_exit_codes():
+    found = list(subcommands(cli._parser()))
+    assert len(found) >= 20
+    for path, help_line, parser in found:
+        assert help_line and parser.description, path
+        assert "mã thoát" in parser.format_help(), path
+        for action in parser._actions:
+            assert action.help or isinstance(action, argparse._SubParsersAction), (path, action.dest)
+
+
+def test_help_documents_the_exit_codes_and_version_prints(capsys):
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["--help"])
+    assert ended.value.code == 0
+    text = capsys.readouterr().out
+    for code in (0, 1, 2, 3):
+        assert f"\n  {code}  " in text
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["--version"])
+    assert ended.value.code == 0 and capsys.readouterr().out.startswith("neuguong ")
+
+
+def one_line(capsys) -> str:
+    _, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err and err.startswith("neuguong: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("khong-co.xlsx", None, "không tìm thấy tệp"),
+        ("so-cu.xls", b"old", "chỉ nhập được tệp .csv hoặc .xlsx; lưu lại thành .xlsx"),
+        ("hong.xlsx", b"not a zip", "không phải bảng tính Excel"),
+        ("latin1.csv", b"M\xe3 chi b\xf4\nc1\n", "không phải CSV UTF-8"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path, capsys, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    assert cli.main(["import", "sessions", str(path), "--token", "t", "--url", "http://127.0.0.1:9"]) == EXIT_USAGE
+    assert message in one_line(capsys)
+
+
+def test_an_unreachable_service_is_one_line_and_exit_3(tmp_path, capsys):
+    path = write(tmp_path / "so.xlsx", SESSION_HEADER, [["c1", "05/03/2026", "Thường kỳ", "Học Bác"]])
+    url = f"http://127.0.0.1:{closed_port()}"
+    assert cli.main(["import", "sessions", str(path), "--token", "t", "--url", url]) == EXIT_UNREACHABLE
+    assert "không kết nối được" in one_line(capsys)
+
+
+def test_an_unreachable_broker_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NG_KAFKA_BOOTSTRAP", f"127.0.0.1:{closed_port()}")
+    units = write(tmp_path / "units.xlsx", ["Mã tổ chức", "Tên", "Cấp", "Tổ chức cấp trên"], [["lc", "Tỉnh", "Tỉnh"]])
+    assert cli.main(["directory", "import", str(units), "--dry-run"]) == EXIT_UNREACHABLE
+    assert "không kết nối được Kafka" in one_line(capsys)
+
+
+def test_usage_mistakes_are_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NG_TOKEN", raising=False)
+    path = write(tmp_path / "so.xlsx", SESSION_HEADER, [])
+    assert cli.main(["import", "honors", str(path)]) == EXIT_USAGE
+    assert "NG_TOKEN" in one_line(capsys)
+    assert cli.main(["directory", "import"]) == EXIT_USAGE
+    assert "--demo" in one_line(capsys)
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["import", "sessions"])
+    assert ended.value.code == EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    "status, message",
+    [
+        (401, "token bị từ chối (hết hạn hoặc không hợp lệ)"),
+        (403, "token không được làm việc này; không nhập gì từ dòng 2"),
+    ],
+)
+async def test_a_refused_token_stops_the_import_with_one_line(tmp_path, status, message):
+    path = write(tmp_path / "so.xlsx", SESSION_HEADER, [["c1", "05/03/2026", "Thường kỳ", "Học Bác"]])
+    reply = httpx.Response(status, json={"detail": "authorization: token expired"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda _: reply), base_url="http://x") as client:
+        with pytest.raises(Failure) as failed:
+            await import_book(SESSIONS, path, client)
+    assert failed.value.code == EXIT_UNREACHABLE and str(failed.value).startswith(message)
+    assert "\n" not in str(failed.value)
+
+
+async def test_a_file_without_a_required_column_is_a_bad_header_row(tmp_path):
+    path = write(tmp_path / "so.xlsx", ["Mã chi bộ", "Loại sinh hoạt"], [["c1", "Thường kỳ"]])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(500))) as client:
+        report = await import_book(SESSIONS, path, client)
+    assert report.bad == [
+        (1, "Ngày sinh hoạt", "thiếu cột này trong dòng tiêu đề"),
+        (1, "Chủ đề", "thiếu cột này trong dòng tiêu đề"),
+    ]
+
+
+def test_templates_have_a_commented_header_for_every_column_and_read_back(tmp_path):
+    written = dict(write_templates(tmp_path / "mau"))
+    assert len(written) == len(LAYOUTS) and all(written.values())
+    for layout in LAYOUTS:
+        sheet = load_workbook(tmp_path / "mau" / f"{layout.name}.xlsx").active
+        header = [cell for cell in sheet[1]]
+        assert [cell.value for cell in header] == [column.label for column in layout.columns]
+        assert all(cell.comment is not None and cell.comment.text for cell in header), layout.name
+        assert layout.missing(read_header(tmp_path / "mau" / f"{layout.name}.xlsx")) == []
+    (tmp_path / "mau" / "dang-vien.xlsx").write_bytes(b"filled in by a clerk")
+    again = dict(write_templates(tmp_path / "mau"))
+    assert not any(again.values()) and (tmp_path / "mau" / "dang-vien.xlsx").read_bytes() == b"filled in by a clerk"
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [("2026-03-01T08:00:00", "with its offset"), ("hôm qua", "Invalid isoformat string")],
+)
+def test_a_rewind_needs_a_moment_with_its_offset(capsys, moment, reason):
+    code = cli.main(["consumers", "rewind", "honors", "--to", moment])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and reason in err and err.count("\n") == 1 and "Traceback" not in err

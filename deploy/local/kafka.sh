@@ -5,6 +5,13 @@
 #   kafka.sh stop     SIGTERM, then SIGKILL after 30 s; harmless if not running
 #   kafka.sh status   "running"/"stopped"; exit 0/1
 # NG_KAFKA_NODES=3 runs a 3-node cluster (every node broker+controller) instead of one node.
+# NG_KAFKA_SECURE=1 runs, beside the plain broker, a secured single node as deploy/k8s/kafka.yaml has it:
+#   clients SASL/SCRAM-SHA-512 over TLS on NG_KAFKA_SECURE_PORT (default NG_KAFKA_PORT+10), controller
+#   and inter-broker traffic on mutual TLS (+1, +2), StandardAuthorizer, no access without an ACL.
+#   A throwaway CA and the broker's keystore come from deploy/kafka-tls.sh ($NG_RUN_DIR/kafka-secure/tls,
+#   clients trust tls/ca.crt); the SCRAM user `admin` (password in kafka-secure/admin-password, a super
+#   user) is created when the storage is formatted. `neuguong kafka access --apply` run as admin creates
+#   the services' users, the topics and the ACLs (ops/kafka_access.py, the same grants as Kubernetes).
 set -euo pipefail
 
 # shellcheck source=env.sh
@@ -21,6 +28,15 @@ LIBS="$NG_RUN_DIR/cache/kafka-libs"
 MARKER="$LIBS/.complete"
 KDIR="$NG_RUN_DIR/kafka"
 LOGDIR="$NG_RUN_DIR/logs"
+: "${NG_KAFKA_SECURE:=0}"
+if [ "$NG_KAFKA_SECURE" = 1 ]; then
+  NG_KAFKA_SECURE_PORT="${NG_KAFKA_SECURE_PORT:-$((NG_KAFKA_PORT + 10))}"
+  NG_KAFKA_PORT=$NG_KAFKA_SECURE_PORT
+  NG_KAFKA_CONTROLLER_PORT=$((NG_KAFKA_SECURE_PORT + 1))
+  NG_KAFKA_INTERNAL_PORT=$((NG_KAFKA_SECURE_PORT + 2))
+  NG_KAFKA_NODES=1
+  KDIR="$NG_RUN_DIR/kafka-secure"
+fi
 
 say() { echo "kafka: $*"; }
 die() { echo "kafka: $*" >&2; exit 1; }
@@ -37,10 +53,16 @@ esac
 #   node i broker port NG_KAFKA_PORT+2(i-1), controller port NG_KAFKA_CONTROLLER_PORT+2(i-1)
 #   (defaults: brokers 29092/29094/29096, controllers 29093/29095/29097).
 node_dir()   { if [ "$NG_KAFKA_NODES" = 1 ]; then echo "$KDIR"; else echo "$KDIR/node$1"; fi; }
-node_log()   { if [ "$NG_KAFKA_NODES" = 1 ]; then echo "$LOGDIR/kafka.log"; else echo "$LOGDIR/kafka-node$1.log"; fi; }
+node_log()   {
+  if [ "$NG_KAFKA_SECURE" = 1 ]; then echo "$LOGDIR/kafka-secure.log"
+  elif [ "$NG_KAFKA_NODES" = 1 ]; then echo "$LOGDIR/kafka.log"; else echo "$LOGDIR/kafka-node$1.log"; fi
+}
 node_port()  { echo $(( NG_KAFKA_PORT + 2 * ($1 - 1) )); }
 node_cport() { echo $(( NG_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1) )); }
-node_name()  { if [ "$NG_KAFKA_NODES" = 1 ]; then echo "kafka"; else echo "kafka node $1"; fi; }
+node_name()  {
+  if [ "$NG_KAFKA_SECURE" = 1 ]; then echo "secured kafka"
+  elif [ "$NG_KAFKA_NODES" = 1 ]; then echo "kafka"; else echo "kafka node $1"; fi
+}
 
 # All pid files that may exist, whichever mode started them (stop/status cover both).
 all_pidfiles() {
@@ -54,10 +76,21 @@ all_pidfiles() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pid_alive() {
-  local pid="$1"
+  local pid="$1" cmdline
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: it must be our broker.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+  # Guard against pid reuse: it must be our broker. Read the whole command line first (no early-closing
+  # grep -q on a pipe under pipefail).
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *kafka.Kafka* ]]
+}
+
+# A process this run has just launched: alive is enough. Right after the fork the child is still this
+# script (its command line is not yet java's), so the pid-reuse guard would call a starting broker dead.
+launched_alive() {
+  local pid="$1" state
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [ "$state" != Z ]
 }
 
 read_pid() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
@@ -153,16 +186,22 @@ write_server_properties() {
     for j in 1 2 3; do voters="${voters:+$voters,}$j@127.0.0.1:$(node_cport "$j")"; done
     quorum="controller.quorum.voters=$voters"
   fi
+  local listeners
+  if [ "$NG_KAFKA_SECURE" = 1 ]; then
+    listeners="$(secure_listeners "$port" "$cport")"
+  else
+    listeners="listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  fi
   cat >"$dir/server.properties" <<EOF
 # Written by deploy/local/kafka.sh; rewritten on every start.
 process.roles=broker,controller
 node.id=$i
 $quorum
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$listeners
 log.dirs=$dir/data
 
 num.network.threads=2
@@ -172,6 +211,8 @@ num.recovery.threads.per.data.dir=1
 num.partitions=3
 default.replication.factor=$rf
 min.insync.replicas=$isr
+# Never elect a replica that is out of sync: an acknowledged (acks=all) record must survive a leader's death.
+unclean.leader.election.enable=false
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 
@@ -183,12 +224,47 @@ transaction.state.log.num.partitions=12
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
 
-# Dev-sized logs.
+# Dev-sized segments, but no retention by age or size: the event topics are the system's history
+# (the services also set retention.ms=-1 on each topic they create; this default must not undercut it).
 log.segment.bytes=16777216
-log.retention.hours=24
-log.retention.bytes=268435456
+log.retention.ms=-1
+log.retention.bytes=-1
 log.retention.check.interval.ms=60000
 EOF
+}
+
+# The secured node's listeners, TLS and authorizer: deploy/k8s/kafka.yaml's settings on one host.
+secure_listeners() {
+  local port="$1" cport="$2" tls="$KDIR/tls/broker" password
+  password="$(cat "$tls/keystore-password")"
+  cat <<EOF
+listeners=SASL_SSL://127.0.0.1:$port,BROKER://127.0.0.1:$NG_KAFKA_INTERNAL_PORT,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=SASL_SSL://127.0.0.1:$port,BROKER://127.0.0.1:$NG_KAFKA_INTERNAL_PORT,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=BROKER
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:SSL,BROKER:SSL,SASL_SSL:SASL_SSL
+listener.name.broker.ssl.client.auth=required
+listener.name.controller.ssl.client.auth=required
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/kafka.keystore.p12
+ssl.keystore.password=$password
+ssl.key.password=$password
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls/ca.crt
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:CN=kafka-broker;User:admin
+EOF
+}
+
+# The secured node's TLS material and admin password, made once.
+secure_material() {
+  [ "$NG_KAFKA_SECURE" = 1 ] || return 0
+  mkdir -p "$KDIR"
+  bash "$NG_ROOT/deploy/kafka-tls.sh" "$KDIR/tls" localhost 127.0.0.1 >/dev/null
+  [ -s "$KDIR/admin-password" ] || (umask 077; openssl rand -hex 24 >"$KDIR/admin-password")
 }
 
 # Format storage once per node; the cluster id is kept in $KDIR/cluster.id.
@@ -204,6 +280,9 @@ format_storage() {
   cid="$(tr -d '[:space:]' <"$KDIR/cluster.id")"
   local mode=()
   [ "$NG_KAFKA_NODES" = 1 ] && mode=(--standalone)
+  if [ "$NG_KAFKA_SECURE" = 1 ]; then
+    mode+=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(cat "$KDIR/admin-password")]")
+  fi
   say "formatting storage for $(node_name "$i") (cluster $cid)"
   if ! run_tool kafka.tools.StorageTool format "${mode[@]}" -t "$cid" -c "$dir/server.properties" \
       >>"$(node_log "$i")" 2>&1; then
@@ -275,7 +354,7 @@ wait_ready() {
     for i in $(seq 1 "$NG_KAFKA_NODES"); do
       local pid
       pid="$(read_pid "$(node_dir "$i")/kafka.pid")"
-      if ! pid_alive "$pid"; then
+      if ! launched_alive "$pid"; then
         fail_start "$i" "$(node_name "$i") process exited during start"
       fi
       if ! { port_open "$(node_port "$i")" && { [ ! -f "$(node_dir "$i")/log.offset" ] || started_in_log "$i"; }; }; then
@@ -315,6 +394,7 @@ start() {
   check_java
   fetch
   write_log4j2
+  secure_material
   for i in $(seq 1 "$NG_KAFKA_NODES"); do
     mkdir -p "$(node_dir "$i")"
     st="$(node_state "$i")"

@@ -26,10 +26,22 @@ port_of() {
 # Alive means a live `neuguong serve <name>`: a killed process can linger as a zombie (kill -0 still
 # succeeds, its cmdline is empty), and a pid can be reused by another program.
 alive() {
-  local pid
+  local pid cmdline
   pid="$(cat "$pids/$1.pid" 2>/dev/null)" || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "neuguong serve $1"
+  # The whole command line first: grep -q on a pipe can close it early, and pipefail calls that a failure.
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"neuguong serve $1"* ]]
+}
+
+# A process this run has just launched: right after the fork the child is still this script, so the
+# command-line guard of alive() would call a starting service dead. Alive and not a zombie is enough.
+launched_alive() {
+  local pid state
+  pid="$(cat "$pids/$1.pid" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [ "$state" != Z ]
 }
 
 start_one() {
@@ -48,7 +60,7 @@ wait_ready() {
   port=$(port_of "$s")
   until "$NG_VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
       "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-    if ! alive "$s"; then
+    if ! launched_alive "$s"; then
       echo "$s: exited during start — see $logs/$s.log" >&2; tail -n 30 "$logs/$s.log" >&2; return 1
     fi
     if [ "$waited" -ge "$NG_SERVICE_START_TIMEOUT" ]; then

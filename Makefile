@@ -4,11 +4,14 @@ PYTHON ?= python3
 VENV ?= .venv
 RUN_DIR ?= .run
 
-.PHONY: demo test stop venv infra keys services schemas help
+.PHONY: demo test faults bench lint stop venv infra keys services schemas help
 
 help:
 	@echo "make demo   — start Kafka, PostgreSQL and every service, load the demo province, print where to look"
 	@echo "make test   — run the whole test suite (starts Kafka and PostgreSQL when needed)"
+	@echo "make faults — every fault over the whole pipeline on its own 3-node Kafka cluster; prints the table"
+	@echo "make bench  — every benchmark beside its baseline from the same run, in under 5 minutes (bench/README.md)"
+	@echo "make lint   — ruff (lint and format), mypy, and the import layers (part of make test)"
 	@echo "make stop   — stop the services, Kafka and PostgreSQL"
 
 venv: $(VENV)/.installed
@@ -31,9 +34,29 @@ services: venv infra keys
 demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
-test: venv infra
+# The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
+test: lint infra
 	bash deploy/local/chromium.sh
-	$(VENV)/bin/python -m pytest
+	bash deploy/local/prometheus.sh
+	NG_FAULTS=short $(VENV)/bin/python -m pytest
+
+# Every fault of tests/faults/cases.py, each through the workload and the checker, on a stack of its own
+# (ports from NG_FAULTS_PORT_BASE, default 30392); prints fault × commands × lost × unexpected × duplicated ×
+# reordered and fails on any non-zero cell.
+faults: venv
+	NG_FAULTS=full $(VENV)/bin/python -m pytest tests/faults -p no:cacheprovider
+
+# Every benchmark with its defaults; one table of figures beside their baselines (bench/results/*.json).
+bench: venv infra
+	$(VENV)/bin/python -m bench
+
+# The habits that keep the code in shape: style and bugs (ruff), format, types of the runtime and the
+# wire contract (mypy), and the layers (import-linter: ops > services > neuguong > schemas).
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy neuguong schemas
+	$(VENV)/bin/lint-imports
 
 stop:
 	bash deploy/local/services.sh stop

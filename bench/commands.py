@@ -1,6 +1,6 @@
 """HTTP commands: POST /commitments through a real `neuguong serve commitments`, against plain INSERTs.
 
-    python -m bench.commands --requests 3000 --concurrency 8
+    python -m bench.commands --requests 2000 --concurrency 8
 
 A real `neuguong serve commitments` process (uvicorn, one worker) is started on a free port with
 the run's topic prefix and a fresh signing key; the demo directory of `--communes` communes is
@@ -16,6 +16,8 @@ keep-alive client, one connection per request in flight; `--client httpx`: httpx
    events meanwhile, as in production; the time until its outbox is drained is printed too.
 3. Baseline: the same number of single-row INSERTs (the same content as JSON) into a plain table
    through an asyncpg pool, at the same concurrency.
+4. The server is restarted as `neuguong serve commitments --workers 2` (`--workers`) on the same schema,
+   and POST /commitments runs again with twice the requests in flight (members filing for earlier years).
 
 Client and server share this machine's cores, so the HTTP figures include the client's own cost;
 the CPU each used per request is printed (from /proc) with the PostgreSQL backends' share.
@@ -34,17 +36,34 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (Figure, admin_connection, arguments, bench_slice, per_second, quiet, report, settings,
-                          vi_decimal, wait_for)
-from neuguong.directory.demo import build_demo_directory
-from neuguong.directory.importer import publish_directory
-from neuguong.progress import vi_number
+from bench.common import (
+    Figure,
+    admin_connection,
+    arguments,
+    bench_slice,
+    comparison,
+    per_second,
+    percentile,
+    quiet,
+    report,
+    settings,
+    vi_decimal,
+    wait_for,
+    write_results,
+)
+from neuguong.numbers import vi_number
 from neuguong.runtime.auth import generate_key_pair, mint_token
 from neuguong.runtime.db import create_pool
+from ops.directory.demo import build_demo_directory
+from ops.directory.importer import publish_directory
 
-COMMAND = {"limitations": ["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
-           "plan": [{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": "{year}-12-31"},
-                    {"title": "Gương mẫu trong thực hiện nhiệm vụ được giao", "deadline": "{year}-06-30"}]}
+COMMAND = {
+    "limitations": ["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
+    "plan": [
+        {"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": "{year}-12-31"},
+        {"title": "Gương mẫu trong thực hiện nhiệm vụ được giao", "deadline": "{year}-06-30"},
+    ],
+}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -56,7 +75,7 @@ def cpu_seconds(pid: int) -> float:
 class Usage:
     """CPU of the server, of this client and of the PostgreSQL backends over one phase."""
 
-    def __init__(self, server_pid: int, admin) -> None:  # noqa: ANN001
+    def __init__(self, server_pid: int, admin) -> None:
         self.server_pid, self.admin = server_pid, admin
 
     async def __aenter__(self) -> "Usage":
@@ -88,8 +107,25 @@ class Usage:
 
     def note(self, count: int) -> str:
         per = 1000 / count
-        return (f"CPU per request: server {vi_decimal(self.server * per)} ms, client {vi_decimal(self.client * per)} ms, "
-                f"PostgreSQL {vi_decimal(self.postgres * per)} ms")
+        return (
+            f"CPU per request: server {vi_decimal(self.server * per)} ms, client {vi_decimal(self.client * per)} ms, "
+            f"PostgreSQL {vi_decimal(self.postgres * per)} ms"
+        )
+
+
+async def file_commitment(
+    request: Callable[..., Awaitable[tuple[int, bytes]]], member, year: int, token: str, key: str, what: str = ""
+) -> bytes:
+    """POST /commitments for `member` and `year` through a raw client's `request`; the answer's body (a 201)."""
+    body = (
+        json.dumps({"member_id": member.member_id, "year": year, **COMMAND}, ensure_ascii=False)
+        .replace("{year}", str(year))
+        .encode()
+    )
+    status, content = await request("POST", "/commitments", body, {"Authorization": token, "Idempotency-Key": key})
+    if status != 201:
+        raise SystemExit(f"POST /commitments{what}: {status} {content.decode()}")
+    return content
 
 
 class RawClient:
@@ -110,27 +146,38 @@ class RawClient:
             _, writer = self._idle.get_nowait()
             writer.close()
 
-    async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-                      ) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         reader, writer = await self._idle.get()
         try:
-            head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"Content-Length: {len(body)}"]
-            if body:
-                head.append("Content-Type: application/json")
-            head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-            status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
-            if "content-length" in fields:
-                content = await reader.readexactly(int(fields["content-length"]))
-            else:  # chunked
-                content = b""
-                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-                    content += (await reader.readexactly(size + 2))[:-2]
-                await reader.readuntil(b"\r\n")
-            return int(status_line.split()[1]), content
+            return await self._exchange(reader, writer, method, path, body, headers)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed a connection left idle past its keep-alive timeout: open a new one, once.
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            return await self._exchange(reader, writer, method, path, body, headers)
         finally:
             self._idle.put_nowait((reader, writer))
+
+    async def _exchange(
+        self, reader, writer, method: str, path: str, body: bytes, headers: dict[str, str] | None
+    ) -> tuple[int, bytes]:
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"Content-Length: {len(body)}"]
+        if body:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+        if "content-length" in fields:
+            content = await reader.readexactly(int(fields["content-length"]))
+        else:  # chunked
+            content = b""
+            while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                content += (await reader.readexactly(size + 2))[:-2]
+            await reader.readuntil(b"\r\n")
+        return int(status_line.split()[1]), content
 
 
 def free_port() -> int:
@@ -157,25 +204,29 @@ async def run_at(concurrency: int, jobs: list, one: Callable[..., Awaitable[None
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], requests=3000, concurrency=8, communes=3, client="raw")
+    args = arguments(__doc__.splitlines()[0], requests=2000, concurrency=8, communes=3, client="raw", workers=2)
     quiet()
     async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
         config = settings("commitments", prefix)
         port = free_port()
-        server_env = {**os.environ, "NG_ENVIRONMENT": "test", "NG_TOPIC_PREFIX": prefix,
-                      "NG_PG_DATABASE": config.pg_database, "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-                      "NG_PG_PORT": str(config.pg_port), "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
-                      "NG_LOG_LEVEL": "WARNING"}
-        neuguong = Path(sys.executable).with_name("neuguong")
-        server = await asyncio.create_subprocess_exec(
-            str(neuguong), "serve", "commitments", "--port", str(port), env=server_env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        server_env = {
+            **os.environ,
+            "NG_ENVIRONMENT": "test",
+            "NG_TOPIC_PREFIX": prefix,
+            "NG_PG_DATABASE": config.pg_database,
+            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+            "NG_PG_PORT": str(config.pg_port),
+            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+            "NG_LOG_LEVEL": "WARNING",
+        }
+        server = await serve(port, server_env, workers=1)
         print(f"server: neuguong serve commitments, pid {server.pid}, port {port}", file=sys.stderr)
         pool = None
         admin = await admin_connection()
         try:
             limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+
                 async def ready() -> bool:
                     try:
                         return (await client.get("/readyz")).status_code == 200
@@ -184,8 +235,9 @@ async def main() -> None:
 
                 await wait_for(ready, timeout=60, interval=0.2)
                 pool_max = config.pg_pool_max  # the server's (default NG_PG_POOL_MAX)
-                pool = await create_pool(settings("commitments", prefix, pg_pool_max=args.concurrency),
-                                         min_size=args.concurrency)
+                pool = await create_pool(
+                    settings("commitments", prefix, pg_pool_max=args.concurrency), min_size=args.concurrency
+                )
 
                 directory = build_demo_directory(communes=args.communes)
                 started = time.perf_counter()
@@ -197,15 +249,21 @@ async def main() -> None:
                 members = [m for m in directory.members if not m.left]
                 years = range(2026, 2026 - (args.requests // len(members) + 1), -1)
                 jobs = [(m, year) for year in years for m in members][: args.requests]
-                tokens = {m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"
-                          for m in members}
+                tokens = {
+                    m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"
+                    for m in members
+                }
 
                 if args.client == "httpx":
-                    async def call(method: str, path: str, body: bytes = b"",
-                                   headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-                        reply = await client.request(method, path, content=body,
-                                                     headers={"Content-Type": "application/json", **(headers or {})})
+
+                    async def call(
+                        method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+                    ) -> tuple[int, bytes]:
+                        reply = await client.request(
+                            method, path, content=body, headers={"Content-Type": "application/json", **(headers or {})}
+                        )
                         return reply.status_code, reply.content
+
                     raw = contextlib.nullcontext()
                 else:
                     raw = RawClient(port, args.concurrency)
@@ -216,29 +274,28 @@ async def main() -> None:
                     if status != 200:
                         raise SystemExit(f"GET /healthz: {status} {content!r}")
 
-                async def file(job) -> None:  # noqa: ANN001
+                async def file(job) -> None:
                     member, year = job
-                    body = json.dumps({"member_id": member.member_id, "year": year, **COMMAND},
-                                      ensure_ascii=False).replace("{year}", str(year)).encode()
-                    status, content = await call("POST", "/commitments", body,
-                                                 {"Authorization": tokens[member.member_id],
-                                                  "Idempotency-Key": f"bench-{member.member_id}-{year}"})
-                    if status != 201:
-                        raise SystemExit(f"POST /commitments: {status} {content.decode()}")
+                    await file_commitment(
+                        call, member, year, tokens[member.member_id], f"bench-{member.member_id}-{year}"
+                    )
 
                 async with raw:
                     # Warm up connections and code paths on a few health checks first.
                     await run_at(args.concurrency, list(range(200)), health)
                     async with Usage(server.pid, admin) as health_usage:
-                        health_seconds, health_latencies = await run_at(args.concurrency, list(range(args.requests)),
-                                                                        health)
+                        health_seconds, health_latencies = await run_at(
+                            args.concurrency, list(range(args.requests)), health
+                        )
 
                     async with Usage(server.pid, admin) as command_usage:
                         command_seconds, command_latencies = await run_at(args.concurrency, jobs, file)
                     answered = time.perf_counter()
-                    await wait_for(lambda: pool.fetchval(
-                        "SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"), timeout=120,
-                        interval=0.02)
+                    await wait_for(
+                        lambda: pool.fetchval("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"),
+                        timeout=120,
+                        interval=0.02,
+                    )
                     drained = time.perf_counter() - answered
                 filed = await pool.fetchval("SELECT count(*) FROM commitments")
                 # One relay batch marks its rows in one statement, so they share published_at (now()).
@@ -246,16 +303,44 @@ async def main() -> None:
                 if filed != len(jobs):
                     raise SystemExit(f"commitments: {filed} rows, expected {len(jobs)}")
 
-            await pool.execute("CREATE TABLE bench_plain (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-                               "member_id text NOT NULL, year int NOT NULL, content jsonb NOT NULL)")
+            await pool.execute(
+                "CREATE TABLE bench_plain (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "member_id text NOT NULL, year int NOT NULL, content jsonb NOT NULL)"
+            )
 
-            async def insert(job) -> None:  # noqa: ANN001
+            async def insert(job) -> None:
                 member, year = job
-                await pool.execute("INSERT INTO bench_plain (member_id, year, content) VALUES ($1, $2, $3)",
-                                   member.member_id, year, COMMAND)
+                await pool.execute(
+                    "INSERT INTO bench_plain (member_id, year, content) VALUES ($1, $2, $3)",
+                    member.member_id,
+                    year,
+                    COMMAND,
+                )
 
             async with Usage(server.pid, admin) as insert_usage:
                 insert_seconds, insert_latencies = await run_at(args.concurrency, jobs, insert)
+
+            # Two workers of the same service behind one port, on the same schema (the directory is there),
+            # twice the requests in flight, members filing for earlier years.
+            server.terminate()
+            await server.wait()
+            port = free_port()
+            server = await serve(port, server_env, workers=args.workers)
+            await wait_for(lambda: _ready(port), timeout=90, interval=0.3)
+            first = min(years) - 1
+            later_years = range(first, first - (args.requests // len(members) + 1), -1)
+            more_jobs = [(m, year) for year in later_years for m in members][: args.requests]
+            in_flight = args.concurrency * args.workers
+            async with RawClient(port, in_flight) as raw_workers:
+
+                async def file_there(job) -> None:
+                    member, year = job
+                    key = f"bench-{member.member_id}-{year}"
+                    token = tokens[member.member_id]
+                    await file_commitment(raw_workers.request, member, year, token, key, f" ({args.workers} workers)")
+
+                await run_at(in_flight, list(range(200)), lambda _: raw_workers.request("GET", "/healthz"))
+                workers_seconds, workers_latencies = await run_at(in_flight, more_jobs, file_there)
         finally:
             if pool is not None:
                 await pool.close()
@@ -264,26 +349,125 @@ async def main() -> None:
             await server.wait()
 
     figures = [
-        Figure("plain INSERT, asyncpg", len(jobs), insert_seconds, insert_latencies,
-               note=f"pool of {vi_number(args.concurrency)}; {insert_usage.note(len(jobs))}"),
-        Figure("GET /healthz (HTTP stack alone)", args.requests, health_seconds, health_latencies,
-               note=health_usage.note(args.requests)),
-        Figure("POST /commitments", len(jobs), command_seconds, command_latencies,
-               note=f"service pool max {vi_number(pool_max)}; outbox drained {vi_decimal(drained)} s after"),
+        Figure(
+            "plain INSERT, asyncpg",
+            len(jobs),
+            insert_seconds,
+            insert_latencies,
+            note=f"pool of {vi_number(args.concurrency)}; {insert_usage.note(len(jobs))}",
+        ),
+        Figure(
+            "GET /healthz (HTTP stack alone)",
+            args.requests,
+            health_seconds,
+            health_latencies,
+            note=health_usage.note(args.requests),
+        ),
+        Figure(
+            "POST /commitments",
+            len(jobs),
+            command_seconds,
+            command_latencies,
+            note=f"service pool max {vi_number(pool_max)}; outbox drained {vi_decimal(drained)} s after",
+        ),
     ]
-    report("HTTP commands (services/commitments, real process)", figures, reference="plain INSERT, asyncpg",
-           params={"requests": len(jobs), "concurrency": args.concurrency,
-                   "members": len(members), "communes": args.communes, "client": args.client}, unit="requests")
+    figures.append(
+        Figure(
+            f"POST /commitments, {args.workers} workers",
+            len(more_jobs),
+            workers_seconds,
+            workers_latencies,
+            note=f"serve --workers {args.workers}, {vi_number(in_flight)} in flight",
+        )
+    )
+    write_results(
+        args.json,
+        [
+            comparison(
+                "POST /commitments, 1 worker",
+                figures[2].rate,
+                "requests/s",
+                "GET /healthz, same process",
+                figures[1].rate,
+                "≥ 0,35×",
+            ),
+            comparison(
+                "POST /commitments, 1 worker",
+                figures[2].rate,
+                "requests/s",
+                "plain INSERT, asyncpg",
+                figures[0].rate,
+            ),
+            comparison(
+                f"POST /commitments, {args.workers} workers",
+                figures[3].rate,
+                "requests/s",
+                "POST /commitments, 1 worker",
+                figures[2].rate,
+                "≥ 1.500 requests/s",
+            ),
+            comparison(
+                "POST /commitments p99, 1 worker",
+                round(percentile(command_latencies, 99), 2),
+                "ms",
+                "GET /healthz p99",
+                round(percentile(health_latencies, 99), 2),
+                higher_is_better=False,
+            ),
+        ],
+    )
+    report(
+        "HTTP commands (services/commitments, real process)",
+        figures,
+        reference="plain INSERT, asyncpg",
+        params={
+            "requests": len(jobs),
+            "concurrency": args.concurrency,
+            "members": len(members),
+            "communes": args.communes,
+            "client": args.client,
+        },
+        unit="requests",
+    )
     directory_events = len(directory.units) + len(directory.members)
-    print(f"   directory: {vi_number(directory_events)} events published in {vi_decimal(published)} s and applied by "
-          f"the service in {vi_decimal(directory_seconds)} s from the start "
-          f"({vi_number(per_second(directory_events, directory_seconds))}/s, one upsert per event)")
-    print(f"   POST /commitments: {command_usage.note(len(jobs))} (the service's relay included); "
-          f"the relay sent them in {vi_number(relay_batches)} batches "
-          f"({vi_decimal(len(jobs) / relay_batches, 1)} events per batch)")
+    print(
+        f"   directory: {vi_number(directory_events)} events published in {vi_decimal(published)} s and applied by "
+        f"the service in {vi_decimal(directory_seconds)} s from the start "
+        f"({vi_number(per_second(directory_events, directory_seconds))}/s, one upsert per event)"
+    )
+    print(
+        f"   POST /commitments: {command_usage.note(len(jobs))} (the service's relay included); "
+        f"the relay sent them in {vi_number(relay_batches)} batches "
+        f"({vi_decimal(len(jobs) / relay_batches, 1)} events per batch)"
+    )
 
 
-async def _count(pool, table: str, expected: int) -> bool:  # noqa: ANN001
+async def serve(port: int, env: dict[str, str], *, workers: int) -> asyncio.subprocess.Process:
+    """`neuguong serve commitments` on `port` with `workers` processes."""
+    neuguong = Path(sys.executable).with_name("neuguong")
+    return await asyncio.create_subprocess_exec(
+        str(neuguong),
+        "serve",
+        "commitments",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def _ready(port: int) -> bool:
+    try:
+        async with RawClient(port, 1) as client:
+            return (await client.request("GET", "/readyz"))[0] == 200
+    except OSError:
+        return False
+
+
+async def _count(pool, table: str, expected: int) -> bool:
     return await pool.fetchval(f"SELECT count(*) FROM {table}") >= expected
 
 

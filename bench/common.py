@@ -20,7 +20,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from neuguong.progress import vi_number
+from neuguong.numbers import vi_number
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import delete_prefixed_topics
 from schemas import uuid7
@@ -47,15 +47,23 @@ def new_prefix() -> str:
 
 def settings(service: str, prefix: str, **overrides: Any) -> Settings:
     """Settings of a benchmarked service: its own topic prefix, quiet logs, the bench database."""
-    values = {"environment": "test", "service": service, "topic_prefix": prefix, "pg_database": DATABASE,
-              "log_level": "WARNING", **overrides}
+    values = {
+        "environment": "test",
+        "service": service,
+        "topic_prefix": prefix,
+        "pg_database": DATABASE,
+        "log_level": "WARNING",
+        **overrides,
+    }
     return Settings(**values)
 
 
 async def admin_connection() -> asyncpg.Connection:
     return await asyncpg.connect(
-        host=env("NG_PG_HOST", "127.0.0.1"), port=int(env("NG_PG_PORT", "25432")),
-        user=env("NG_PG_ADMIN_USER", "neuguong"), password=env("NG_PG_ADMIN_PASSWORD", "neuguong-dev"),
+        host=env("NG_PG_HOST", "127.0.0.1"),
+        port=int(env("NG_PG_PORT", "25432")),
+        user=env("NG_PG_ADMIN_USER", "neuguong"),
+        password=env("NG_PG_ADMIN_PASSWORD", "neuguong-dev"),
         database=DATABASE,
     )
 
@@ -76,8 +84,7 @@ async def create_topics(bootstrap: str, names_partitions: Sequence[tuple[str, in
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(n, num_partitions=p, replication_factor=1) for n, p in names_partitions
-                  if n not in existing]
+        wanted = [NewTopic(n, num_partitions=p, replication_factor=1) for n, p in names_partitions if n not in existing]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
@@ -123,7 +130,7 @@ def vi_decimal(value: float, digits: int = 2) -> str:
 
 
 def per_second(count: int, seconds: float) -> int:
-    return int(round(count / seconds)) if seconds > 0 else 0
+    return round(count / seconds) if seconds > 0 else 0
 
 
 @dataclass
@@ -154,9 +161,12 @@ def report(title: str, figures: list[Figure], *, reference: str, params: dict[st
     base = next(f for f in figures if f.name == reference)
     print()
     print(f"== {title} ==")
-    print(f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          + ", ".join(f"{k}={vi_number(v) if isinstance(v, int) and not isinstance(v, bool) else v}"
-                      for k, v in params.items()))
+    print(
+        f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        + ", ".join(
+            f"{k}={vi_number(v) if isinstance(v, int) and not isinstance(v, bool) else v}" for k, v in params.items()
+        )
+    )
     width = max(len(f.name) for f in figures)
     has_latency = any(f.latencies_ms for f in figures)
     header = f"   {'':{width}}  {unit:>8}  {'seconds':>8}  {'per second':>10}  {'vs baseline':>11}"
@@ -165,8 +175,10 @@ def report(title: str, figures: list[Figure], *, reference: str, params: dict[st
     print(header)
     for f in figures:
         ratio = f.rate / base.rate if base.rate else 0.0
-        line = (f"   {f.name:{width}}  {vi_number(f.count):>8}  {vi_decimal(f.seconds):>8}  "
-                f"{vi_number(f.rate):>10}  {vi_decimal(ratio) + '×':>11}")
+        line = (
+            f"   {f.name:{width}}  {vi_number(f.count):>8}  {vi_decimal(f.seconds):>8}  "
+            f"{vi_number(f.rate):>10}  {vi_decimal(ratio) + '×':>11}"
+        )
         if has_latency and f.latencies_ms:
             line += "  " + "  ".join(f"{vi_decimal(percentile(f.latencies_ms, q)):>7}" for q in (50, 95, 99))
         if f.note:
@@ -177,16 +189,20 @@ def report(title: str, figures: list[Figure], *, reference: str, params: dict[st
 
 def arguments(description: str, **defaults: Any) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
+    defaults.setdefault("json", "")  # --json PATH: the results for `make bench` (a list of comparisons)
     for name, default in defaults.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
-                            help=f"default {default}")
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=type(default), default=default, help=f"default {default}"
+        )
     return parser.parse_args()
 
 
 # --- events ---------------------------------------------------------------------------------------
 
 
-def commitment_events(count: int, *, communes: int = 10, cells: int = 20, year: int = 2026) -> list[tuple[Any, list[str]]]:
+def commitment_events(
+    count: int, *, communes: int = 10, cells: int = 20, year: int = 2026
+) -> list[tuple[Any, list[str]]]:
     """`count` CommitmentFiled events of distinct members, each with its unit path (province/commune/cell).
 
     The body is about the size of a real one: a couple of limitations and plan items in Vietnamese.
@@ -199,12 +215,17 @@ def commitment_events(count: int, *, communes: int = 10, cells: int = 20, year: 
         cell = f"{commune}-c{(i // communes) % cells:02d}"
         member = f"{cell}-m{i:06d}"
         event = CommitmentFiled(
-            commitment_id=f"k-{member}-{year}", member_id=member, cell_id=cell, year=year,
-            is_leader=i % 7 == 0, is_head=i % 29 == 0,
+            commitment_id=f"k-{member}-{year}",
+            member_id=member,
+            cell_id=cell,
+            year=year,
+            is_leader=i % 7 == 0,
+            is_head=i % 29 == 0,
             limitations=["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
-            plan=[PlanItem(item_id="p1", title="Tham gia đầy đủ sinh hoạt chi bộ", deadline=f"{year}-12-31"),
-                  PlanItem(item_id="p2", title="Gương mẫu trong thực hiện nhiệm vụ được giao",
-                           deadline=f"{year}-06-30")],
+            plan=[
+                PlanItem(item_id="p1", title="Tham gia đầy đủ sinh hoạt chi bộ", deadline=f"{year}-12-31"),
+                PlanItem(item_id="p2", title="Gương mẫu trong thực hiện nhiệm vụ được giao", deadline=f"{year}-06-30"),
+            ],
         )
         events.append((event, ["lc", commune, cell]))
     return events
@@ -241,3 +262,45 @@ def quiet() -> None:
 
     # The broker sets its logger's level when it is created; a filter outlives that.
     logging.getLogger("faststream.access.kafka").addFilter(lambda record: record.levelno >= logging.WARNING)
+
+
+# --- results for `make bench` (python -m bench) ----------------------------------------------------
+
+
+def comparison(
+    figure: str,
+    value: float,
+    unit: str,
+    baseline: str,
+    baseline_value: float,
+    target: str = "",
+    *,
+    higher_is_better: bool = True,
+) -> dict[str, Any]:
+    """One line of a benchmark's results: a figure beside its baseline from the same run, and the ratio
+    (figure / baseline when more is better, baseline / figure for times)."""
+    if higher_is_better:
+        ratio = value / baseline_value if baseline_value else 0.0
+    else:
+        ratio = baseline_value / value if value else 0.0
+    return {
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": baseline_value,
+        "ratio": round(ratio, 3),
+        "target": target,
+    }
+
+
+def write_results(path: str, results: list[dict[str, Any]]) -> None:
+    """Write the results as JSON when `--json PATH` was given."""
+    if not path:
+        return
+    import json
+    from pathlib import Path
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

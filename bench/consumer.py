@@ -28,9 +28,20 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from bench.common import (Figure, arguments, bench_slice, commitment_events, kafka, quiet, report, settings,
-                          topic_partitions, vi_decimal, wait_for)
-from neuguong.progress import vi_number
+from bench.common import (
+    Figure,
+    arguments,
+    bench_slice,
+    commitment_events,
+    kafka,
+    quiet,
+    report,
+    settings,
+    topic_partitions,
+    vi_decimal,
+    wait_for,
+)
+from neuguong.numbers import vi_number
 from neuguong.runtime.consumer import CLAIM_IN_INBOX
 from neuguong.runtime.db import create_pool
 from neuguong.runtime.outbox import headers_of
@@ -63,23 +74,36 @@ async def publish(bootstrap: str, topic: str, count: int) -> int:
     try:
         sends = []
         for event, path in commitment_events(count):
-            envelope = wrap(event, producer="commitments", actor=event.member_id, unit_path=path,
-                            correlation_id="bench-consumer")
+            envelope = wrap(
+                event, producer="commitments", actor=event.member_id, unit_path=path, correlation_id="bench-consumer"
+            )
             body = encode(envelope)
             size += len(body)
-            sends.append(await producer.send(topic, body, key=event.key().encode(),
-                                             headers=[(k, v.encode()) for k, v in headers_of(envelope).items()]))
+            sends.append(
+                await producer.send(
+                    topic,
+                    body,
+                    key=event.key().encode(),
+                    headers=[(k, v.encode()) for k, v in headers_of(envelope).items()],
+                )
+            )
         await asyncio.gather(*sends)
     finally:
         await producer.stop()
     return size // count
 
 
-async def read_all(bootstrap: str, topic: str, count: int, batch: int, work: Callable[[list], Awaitable[None]],
-                   *, group: str | None = None) -> float:
+async def read_all(
+    bootstrap: str,
+    topic: str,
+    count: int,
+    batch: int,
+    work: Callable[[list], Awaitable[None]],
+    *,
+    group: str | None = None,
+) -> float:
     """Read `count` records from the beginning, calling `await work(records)` per fetch."""
-    consumer = AIOKafkaConsumer(**kafka(bootstrap), group_id=group, enable_auto_commit=False,
-                                max_poll_records=batch)
+    consumer = AIOKafkaConsumer(**kafka(bootstrap), group_id=group, enable_auto_commit=False, max_poll_records=batch)
     await consumer.start()
     try:
         partitions = await topic_partitions(consumer, topic)
@@ -101,30 +125,36 @@ async def read_all(bootstrap: str, topic: str, count: int, batch: int, work: Cal
         await consumer.stop()
 
 
-async def nothing(records) -> None:  # noqa: ANN001
+async def nothing(records) -> None:
     return None
 
 
-async def json_decode(records) -> None:  # noqa: ANN001
+async def json_decode(records) -> None:
     for record in records:
         json.loads(record.value)
 
 
-async def envelope_decode(records) -> None:  # noqa: ANN001
+async def envelope_decode(records) -> None:
     for record in records:
         decode(record.value)
 
 
-def per_event_sql(pool, prefix: str):  # noqa: ANN001, ANN201
+def per_event_sql(pool, prefix: str):
     """The runtime's per-event work without the runtime: decode, claim the inbox row, call the service's
     own handler; one transaction per fetched batch. No FastStream, no metrics."""
 
-    async def work(records) -> None:  # noqa: ANN001
+    async def work(records) -> None:
         async with pool.acquire() as conn, conn.transaction():
             for record in records:
                 envelope = decode(record.value)
-                claimed = await conn.execute(CLAIM_IN_INBOX, envelope.event_id, envelope.event_type,
-                                             record.topic.removeprefix(prefix), record.partition, record.offset)
+                claimed = await conn.execute(
+                    CLAIM_IN_INBOX,
+                    envelope.event_id,
+                    envelope.event_type,
+                    record.topic.removeprefix(prefix),
+                    record.partition,
+                    record.offset,
+                )
                 if claimed.endswith(" 0"):
                     continue
                 await HANDLERS[envelope.event_type](conn, read_payload(envelope), envelope)
@@ -132,16 +162,23 @@ def per_event_sql(pool, prefix: str):  # noqa: ANN001, ANN201
     return work
 
 
-def set_based_sql(pool, prefix: str):  # noqa: ANN001, ANN201
+def set_based_sql(pool, prefix: str):
     """The same effect with two statements per batch: inbox rows in bulk, figures summed in Python."""
 
-    async def work(records) -> None:  # noqa: ANN001
+    async def work(records) -> None:
         envelopes = [decode(record.value) for record in records]
         async with pool.acquire() as conn, conn.transaction():
-            claimed = {row["event_id"] for row in await conn.fetch(
-                BULK_INBOX, [e.event_id for e in envelopes], [e.event_type for e in envelopes],
-                [r.topic.removeprefix(prefix) for r in records], [r.partition for r in records],
-                [r.offset for r in records])}
+            claimed = {
+                row["event_id"]
+                for row in await conn.fetch(
+                    BULK_INBOX,
+                    [e.event_id for e in envelopes],
+                    [e.event_type for e in envelopes],
+                    [r.topic.removeprefix(prefix) for r in records],
+                    [r.partition for r in records],
+                    [r.offset for r in records],
+                )
+            }
             totals: Counter[tuple[str, str, str]] = Counter()
             for envelope in envelopes:
                 if envelope.event_id not in claimed:
@@ -151,8 +188,13 @@ def set_based_sql(pool, prefix: str):  # noqa: ANN001, ANN201
                     for figure in logic.commitment_figures(event):
                         totals[(unit, str(event.year), figure)] += 1
             keys = list(totals)
-            await conn.execute(BULK_FIGURES, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-                               [totals[k] for k in keys])
+            await conn.execute(
+                BULK_FIGURES,
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+                [totals[k] for k in keys],
+            )
 
     return work
 
@@ -196,11 +238,19 @@ async def main() -> None:
         pool = await create_pool(config)
         try:
             sql_figures = []
-            for name, make in (("same handler per event, asyncpg, no runtime", per_event_sql),
-                               ("set-based SQL per batch, asyncpg", set_based_sql)):
+            for name, make in (
+                ("same handler per event, asyncpg, no runtime", per_event_sql),
+                ("set-based SQL per batch, asyncpg", set_based_sql),
+            ):
                 await pool.execute("TRUNCATE inbox, unit_figures")
-                seconds = await read_all(bootstrap, topic, args.events, args.batch, make(pool, prefix),
-                                         group=f"{prefix}bench-{len(sql_figures)}")
+                seconds = await read_all(
+                    bootstrap,
+                    topic,
+                    args.events,
+                    args.batch,
+                    make(pool, prefix),
+                    group=f"{prefix}bench-{len(sql_figures)}",
+                )
                 async with pool.acquire() as conn:
                     total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
                 if total != args.events:
@@ -214,15 +264,26 @@ async def main() -> None:
         Figure("raw aiokafka consumer, no work", args.events, raw_nothing),
         Figure("raw consumer + json.loads", args.events, raw_json),
         Figure("raw consumer + schemas.decode (pydantic)", args.events, raw_envelope),
-        Figure("projections service, from start", args.events, done - started,
-               note=f"start-up {vi_decimal(up - started)} s, first batch after {vi_decimal(first_at - up)} s"),
-        Figure("projections service, steady state", args.events - first_count, done - first_at,
-               note=f"{vi_number(batches)} batches of {vi_decimal(args.events / batches, 1)} events on average"),
+        Figure(
+            "projections service, from start",
+            args.events,
+            done - started,
+            note=f"start-up {vi_decimal(up - started)} s, first batch after {vi_decimal(first_at - up)} s",
+        ),
+        Figure(
+            "projections service, steady state",
+            args.events - first_count,
+            done - first_at,
+            note=f"{vi_number(batches)} batches of {vi_decimal(args.events / batches, 1)} events on average",
+        ),
         *sql_figures,
     ]
-    report("inbox consumer (services/projections, CommitmentFiled)", figures,
-           reference="raw aiokafka consumer, no work",
-           params={"events": args.events, "batch": args.batch, "body bytes": body_bytes})
+    report(
+        "inbox consumer (services/projections, CommitmentFiled)",
+        figures,
+        reference="raw aiokafka consumer, no work",
+        params={"events": args.events, "batch": args.batch, "body bytes": body_bytes},
+    )
     print("   SQL figures commit Kafka offsets per batch like the runtime; the raw reads commit nothing.")
 
 

@@ -1,0 +1,259 @@
+"""Latency at fixed rates: a command's 2xx to its effect in the read model, and the outbox lag.
+
+    python -m bench.latency --rates 100,300,600 --seconds 1
+
+Real `neuguong serve commitments` and `neuguong serve projections` processes (one worker each) run on
+free ports with the run's topic prefix; the demo directory of `--communes` communes is loaded first.
+Then, for each rate, an open-loop client sends `POST /commitments` at that fixed rate for `--seconds`
+(each request leaves at its scheduled time whether or not the earlier ones were answered; a request
+that has to wait for a free connection counts its wait) and records when its 2xx arrived. Meanwhile
+this process polls the projections' inbox every `--poll-ms` (by partition offset, only the new rows):
+an event is visible in the read model from the poll that first sees it (its effect is written in
+the same transaction as its inbox row).
+
+Figures per rate (p50 and p99, ms):
+- command: scheduled send to 2xx (open loop);
+- read model: the 2xx to the poll that saw the event's inbox row (half a poll interval on average);
+- outbox lag: the command's transaction (outbox.created_at, its start) to the relay's mark after the
+  broker's ack (published_at), both on PostgreSQL's clock: an upper bound on commit → broker ack.
+Baseline beside them: the p50/p99 of GET /healthz at the same rate (the HTTP stack alone).
+"""
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench.commands import RawClient, _keys, file_commitment, free_port
+from bench.common import (
+    admin_connection,
+    arguments,
+    bench_slice,
+    comparison,
+    percentile,
+    quiet,
+    settings,
+    vi_decimal,
+    wait_for,
+    write_results,
+)
+from neuguong.numbers import vi_number
+from neuguong.runtime.auth import mint_token
+from ops.directory.demo import build_demo_directory
+from ops.directory.importer import publish_directory
+
+TARGETS = {300: {"read model p99": "≤ 20 ms", "outbox lag p99": "≤ 5 ms", "command p99": "≤ 25 ms"}}
+
+
+async def open_loop(rate: int, seconds: float, jobs: list, send) -> list[tuple[object, float, float]]:
+    """Send `send(job)` at `rate` per second from now on; (job, scheduled, answered) for each, wall clock."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    wall = time.time() - loop.time()  # loop time -> wall clock (the database's clock is the wall clock)
+    count = min(len(jobs), int(rate * seconds))
+    results: list[tuple[object, float, float]] = []
+
+    async def one(job, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        answer = await send(job)
+        results.append((answer, at + wall, time.time()))
+
+    await asyncio.gather(*(one(jobs[i], start + i / rate) for i in range(count)))
+    return results
+
+
+class InboxWatch:
+    """Polls the projections' inbox for rows it has not seen (by partition offset); when each event showed."""
+
+    def __init__(self, admin, interval: float) -> None:
+        self.admin, self.interval = admin, interval
+        self.seen: dict[str, float] = {}
+        self.offsets: dict[int, int] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def _poll(self) -> None:
+        while True:
+            rows = await self.admin.fetch(
+                """SELECT event_id::text, partition, "offset" FROM projections.inbox
+                   WHERE event_type = 'CommitmentFiled'
+                     AND "offset" > coalesce(($1::jsonb ->> partition::text)::bigint, -1)""",
+                json.dumps(self.offsets),
+            )
+            now = time.time()
+            for row in rows:
+                self.seen.setdefault(row["event_id"], now)
+                if row["offset"] > self.offsets.get(row["partition"], -1):
+                    self.offsets[row["partition"]] = row["offset"]
+            await asyncio.sleep(self.interval)
+
+    async def saw(self, event_ids: list[str]) -> bool:
+        if self._task is not None and self._task.done():
+            self._task.result()  # the poll failed: say why
+        return all(event_id in self.seen for event_id in event_ids)
+
+    def __enter__(self) -> "InboxWatch":
+        self._task = asyncio.create_task(self._poll())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+def p(values: list[float], q: int) -> float:
+    return round(percentile(values, q), 2)
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=1.0, communes=3, poll_ms=2.0)
+    quiet()
+    rates = [int(r) for r in args.rates.split(",")]
+    async with bench_slice("commitments", "projections") as prefix, _keys() as (private_key, public_file):
+        config = settings("commitments", prefix)
+        env = {
+            **os.environ,
+            "NG_ENVIRONMENT": "test",
+            "NG_TOPIC_PREFIX": prefix,
+            "NG_PG_DATABASE": config.pg_database,
+            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+            "NG_PG_PORT": str(config.pg_port),
+            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+            "NG_LOG_LEVEL": "WARNING",
+        }
+        neuguong = str(Path(sys.executable).with_name("neuguong"))
+        ports = {"commitments": free_port(), "projections": free_port()}
+        servers = [
+            await asyncio.create_subprocess_exec(
+                neuguong,
+                "serve",
+                name,
+                "--port",
+                str(port),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            for name, port in ports.items()
+        ]
+        admin = await admin_connection()
+        lines: list[str] = []
+        results = []
+        try:
+
+            async def ready() -> bool:
+                for port in ports.values():
+                    try:
+                        async with RawClient(port, 1) as client:
+                            if (await client.request("GET", "/readyz"))[0] != 200:
+                                return False
+                    except OSError:
+                        return False
+                return True
+
+            await wait_for(ready, timeout=90, interval=0.3)
+            directory = build_demo_directory(communes=args.communes)
+            await publish_directory(config, directory, source_name="bench")
+            for schema in ports:  # both services keep a local directory; a commitment needs its member there
+                await wait_for(
+                    lambda schema=schema: admin.fetchval(
+                        f"SELECT count(*) >= $1 FROM {schema}.directory_members", len(directory.members)
+                    ),
+                    timeout=120,
+                )
+            members = [m for m in directory.members if not m.left]
+            tokens = {
+                m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"
+                for m in members
+            }
+            needed = int(sum(rates) * args.seconds) + 1
+            years = range(2026, 2026 - (needed // len(members) + 1), -1)
+            jobs = [(m, year) for year in years for m in members]
+            probe = RawClient(ports["commitments"], 128)
+            async with probe:
+
+                async def health(_: object) -> str:
+                    status, _content = await probe.request("GET", "/healthz")
+                    if status != 200:
+                        raise SystemExit(f"GET /healthz: {status}")
+                    return ""
+
+                async def file(job) -> str:
+                    member, year = job
+                    key = f"lat-{member.member_id}-{year}"
+                    content = await file_commitment(probe.request, member, year, tokens[member.member_id], key)
+                    return json.loads(content)["event_id"]
+
+                await open_loop(200, 1.0, list(range(200)), health)  # warm-up
+                watcher = await admin_connection()  # its own: the polls run beside the other queries
+                with InboxWatch(watcher, args.poll_ms / 1000) as watch:
+                    for rate in rates:
+                        healthz = await open_loop(rate, min(args.seconds, 2.0), list(range(10_000)), health)
+                        answered = await open_loop(rate, args.seconds, jobs, file)
+                        jobs = jobs[len(answered) :]
+                        ids = [event_id for event_id, _, _ in answered]
+                        try:
+                            await wait_for(lambda ids=ids: watch.saw(ids), timeout=120, interval=0.1)
+                        except TimeoutError:
+                            missing = [i for i in ids if i not in watch.seen]
+                            raise SystemExit(
+                                f"{len(missing)} of {len(ids)} events never reached the projections' inbox "
+                                f"(first {missing[:3]}); dead letters: "
+                                f"{await admin.fetchval('SELECT count(*) FROM projections.inbox')} inbox rows"
+                            ) from None
+                        lags = await admin.fetch(
+                            """SELECT extract(epoch FROM published_at - created_at) * 1000 AS lag
+                               FROM commitments.outbox WHERE event_id = ANY($1::uuid[])""",
+                            ids,
+                        )
+                        command = [(done - sent) * 1000 for _, sent, done in answered]
+                        visible = [(watch.seen[e] - done) * 1000 for e, _, done in answered]
+                        outbox_lag = [float(r["lag"]) for r in lags]
+                        stack = [(done - sent) * 1000 for _, sent, done in healthz]
+                        targets = TARGETS.get(rate, {})
+                        lines.append(
+                            f"   {vi_number(rate):>5}/s  {vi_number(len(answered)):>6}  "
+                            + "  ".join(
+                                f"{vi_decimal(p(v, 50)):>7} {vi_decimal(p(v, 99)):>7}"
+                                for v in (command, visible, outbox_lag, stack)
+                            )
+                        )
+                        for name, values in (
+                            ("command p99", command),
+                            ("read model p99", visible),
+                            ("outbox lag p99", outbox_lag),
+                        ):
+                            results.append(
+                                comparison(
+                                    f"{name} at {vi_number(rate)}/s (p50 {vi_decimal(p(values, 50))})",
+                                    p(values, 99),
+                                    "ms",
+                                    f"GET /healthz p99 at {vi_number(rate)}/s",
+                                    p(stack, 99),
+                                    targets.get(name, ""),
+                                    higher_is_better=False,
+                                )
+                            )
+                await watcher.close()
+        finally:
+            await admin.close()
+            for server in servers:
+                server.terminate()
+                await server.wait()
+
+    print()
+    print("== latency at fixed rates (commitments → relay → Kafka → projections), open loop ==")
+    print(
+        f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; {vi_decimal(args.seconds, 1)} s per rate, "
+        f"inbox polled every {vi_decimal(args.poll_ms, 1)} ms; p50 and p99 in ms"
+    )
+    columns = ("command (2xx)", "2xx→read model", "outbox lag", "GET /healthz")
+    print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns))
+    for line in lines:
+        print(line)
+    write_results(args.json, results)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -84,15 +84,22 @@ async def test_two_workers_share_the_port_and_one_relay_leads(system):
         await eventually(lambda: ready(port), timeout=90, interval=0.3)
         workers = await eventually(lambda: _two(workers_of(server.pid)), timeout=30)
 
-        # Twenty keep-alive connections open at once: the kernel hands them to both workers' accept loops.
-        connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(20)]
-        for reader, writer in connections:
-            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert b" 200 " in await reader.readline()
-        served = {pid: established_on(pid, port) for pid in workers}
-        assert sum(served.values()) == 20 and all(served.values()), served
-        for _, writer in connections:
-            writer.close()
+        # Twenty keep-alive connections open at once: the kernel hands them to both workers' accept loops
+        # (once both accept: the first ready worker may answer alone while the second still starts).
+        async def both_serve() -> dict[int, int] | None:
+            connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(20)]
+            try:
+                for reader, writer in connections:
+                    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    assert b" 200 " in await reader.readline()
+                served = {pid: established_on(pid, port) for pid in workers}
+            finally:
+                for _, writer in connections:
+                    writer.close()
+            assert sum(served.values()) == 20, served
+            return served if all(served.values()) else None
+
+        await eventually(both_serve, timeout=60, interval=1.0)
 
         # Both relays are connected; one holds the lock, the other polls for it.
         relays = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'commitments-relay'"

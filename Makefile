@@ -4,12 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 RUN_DIR ?= .run
 
-.PHONY: demo test faults bench lint stop venv infra keys services schemas help
+.PHONY: demo test faults province bench lint stop venv infra keys services schemas help
 
 help:
 	@echo "make demo   — start Kafka, PostgreSQL and every service, load the demo province, print where to look"
 	@echo "make test   — run the whole test suite (starts Kafka and PostgreSQL when needed)"
 	@echo "make faults — every fault over the whole pipeline on its own 3-node Kafka cluster; prints the table"
+	@echo "make province — the province-sized tests at full size (recount over 8 communes, a 10.000-row import)"
 	@echo "make bench  — every benchmark beside its baseline from the same run, in under 5 minutes (bench/README.md)"
 	@echo "make lint   — ruff (lint and format), mypy, and the import layers (part of make test)"
 	@echo "make stop   — stop the services, Kafka and PostgreSQL"
@@ -45,6 +46,11 @@ test: lint infra
 # reordered and fails on any non-zero cell.
 faults: venv
 	NG_FAULTS=full $(VENV)/bin/python -m pytest tests/faults -p no:cacheprovider
+
+# The province-sized tests at a province's size (tests/scale.py); `make test` runs them smaller.
+province: venv infra
+	NG_SCALE=province $(VENV)/bin/python -m pytest tests/integration/test_projections_recount.py \
+	  tests/integration/test_commitments_import.py -p no:cacheprovider
 
 # Every benchmark with its defaults; one table of figures beside their baselines (bench/results/*.json).
 bench: venv infra

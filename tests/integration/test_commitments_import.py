@@ -11,13 +11,14 @@ from openpyxl import Workbook
 from ops.directory.demo import build_demo_directory
 from ops.importer.commitments import import_commitments
 from tests.integration.flows import directory_loaded
+from tests.scale import IMPORT_COMMUNES, IMPORT_ROWS
 
 HEADER = ["member_id", "year", "limitations", "plan", "task_results"]
 
 
 @pytest.fixture(scope="module")
 def directory():
-    return build_demo_directory(communes=6)  # 5.240 members: two years of commitments make 10.000 rows
+    return build_demo_directory(communes=IMPORT_COMMUNES)  # 6 communes: 5.240 members, 10.000 rows in two years
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ BAD_KINDS = {
 }
 
 
-def generated_file(path, directory, rows: int = 10_000, bad_share: float = 0.01):
+def generated_file(path, directory, rows: int = IMPORT_ROWS, bad_share: float = 0.01):
     """A CSV of `rows` commitments, 1% of them bad in known ways; returns {line: bad kind}."""
     pairs = [(m.member_id, year) for year in (2025, 2026) for m in directory.members][:rows]
     rng = random.Random(7)
@@ -91,7 +92,7 @@ async def counts(service) -> tuple[int, int]:
     return await pool.fetchval("SELECT count(*) FROM commitments"), await pool.fetchval("SELECT count(*) FROM outbox")
 
 
-async def test_ten_thousand_rows_with_one_percent_bad(system, directory, commitments, tmp_path):
+async def test_a_province_of_rows_with_one_percent_bad(system, directory, commitments, tmp_path):
     path = tmp_path / "cam-ket-2025-2026.csv"
     kinds = generated_file(path, directory)
     async with importer(commitments, system) as client:
@@ -100,7 +101,7 @@ async def test_ten_thousand_rows_with_one_percent_bad(system, directory, commitm
     for line, field, reason in first.bad:
         expected_field, expected_reason = BAD_KINDS[kinds[line]]
         assert field == expected_field and expected_reason in reason, (line, field, reason)
-    assert first.created == 10_000 - len(kinds) and first.existing == 0
+    assert first.created == IMPORT_ROWS - len(kinds) and first.existing == 0
     assert await counts(commitments) == (first.created, first.created)
     nfd_member = await commitments.runtime.pool.fetchval(
         "SELECT content->'limitations'->>0 FROM commitments ORDER BY filed_at LIMIT 1"

@@ -15,11 +15,12 @@ from services.projections.store import READ_MODEL
 from tests.integration import history
 from tests.integration.flows import directory_loaded, figure
 from tests.integration.harness import eventually
+from tests.scale import RECOUNT_COMMUNES
 
 
 @pytest.fixture(scope="module")
 def directory():
-    return build_demo_directory(communes=8)  # ~200 units, ~6.000 members
+    return build_demo_directory(communes=RECOUNT_COMMUNES)  # 8 communes: ~200 units, ~6.000 members
 
 
 async def applied(service, expected: int) -> bool:
@@ -112,7 +113,7 @@ async def spans_equal_a_recount(projections, system, wrapped, counters, units, m
 
 async def test_figures_equal_a_recount_survive_redelivery_and_a_rebuild(system, directory):
     wrapped = history.envelopes(history.generate(directory))
-    assert len(wrapped) > 20_000
+    assert len(wrapped) > 2_500 * RECOUNT_COMMUNES
     expected = history.recount(wrapped)
     directory_events = len(directory.units) + len(directory.members)
     gone = departures(directory)
@@ -149,7 +150,7 @@ async def test_figures_equal_a_recount_survive_redelivery_and_a_rebuild(system, 
         await eventually(lambda: applied(projections, directory_events + len(wrapped)), timeout=180)
 
         actual = await figures_table(projections)
-        assert len({unit for unit, _, _ in actual}) > 200
+        assert len({unit for unit, _, _ in actual}) > 25 * RECOUNT_COMMUNES
         missing = {k: v for k, v in expected.items() if actual.get(k) != v}
         extra = {k: v for k, v in actual.items() if k not in expected}
         assert not missing and not extra, (list(missing.items())[:5], list(extra.items())[:5])

@@ -2,6 +2,7 @@
 Each returns the facts its test asserts beyond the checker (windows, takeover times)."""
 
 import asyncio
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from neuguong.runtime.kafka import client_options
 from neuguong.runtime.leadership import takeover_bound
-from tests.faults.cluster import REPLICA_BASE, SERVICES, FaultStack, settings_of
+from tests.faults.cluster import REPLICA_BASE, SERVICES, FaultStack, admin_connection, settings_of
 from tests.faults.workload import Workload
 
 PRODUCER_DELIVERY_TIMEOUT = 40.0  # aiokafka's request_timeout_ms: a batch not acknowledged by then expires
@@ -27,6 +28,8 @@ class Facts:
     windows: list[tuple[float, float]] = field(default_factory=list)  # monotonic (start, end) of an outage
     takeovers: list[float] = field(default_factory=list)  # seconds until another relay led
     bound: float = 0.0
+    slow_handlers: int = 0  # handlers seen waiting mid-transaction when the service was told to stop
+    stopped_after: float | None = None  # seconds from SIGTERM to exit (None: not within the grace period)
 
 
 Inject = Callable[[FaultStack, Workload, Facts], Awaitable[None]]
@@ -111,6 +114,50 @@ async def services_kill(stack: FaultStack, workload: Workload, facts: Facts) -> 
     another attempt, which consumer-kill covers."""
     await at(workload, 0.35)
     await restart(stack, *(s for s in SERVICES if s != "notifications"))
+
+
+STOP_GRACE = 30.0  # seconds a platform waits after SIGTERM before it kills (Kubernetes' default grace period)
+
+
+async def pid_gone(pid: int, timeout: float) -> float | None:
+    """Seconds until the process `pid` has exited, or None if it still runs after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    return None
+
+
+async def sigterm_slow_handler(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """The projections' handlers made slow mid-batch: the figures table locked, so a batch has written its
+    inbox claims and member acts and waits on the figures. SIGTERM then: the service stops within the grace
+    period without committing the half-applied batch (its offsets are not committed either), and after a
+    restart the batch is applied once — the checker finds every figure counted exactly once."""
+    await at(workload, 0.3)
+    lock = await admin_connection(stack.env)
+    try:
+        async with lock.transaction():
+            await lock.execute("LOCK TABLE projections.unit_figures IN ACCESS EXCLUSIVE MODE")
+            waiting = 0
+            for _ in range(100):  # until a handler waits on the lock, mid-transaction
+                waiting = await lock.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ng_projections'"
+                    " AND wait_event_type = 'Lock' AND state = 'active'"
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.1)
+            facts.slow_handlers = waiting
+            pid = stack.kill_service("projections", signal.SIGTERM)
+            facts.stopped_after = await pid_gone(pid, STOP_GRACE)
+            if facts.stopped_after is None:
+                stack.signal_pid(pid, signal.SIGKILL)
+    finally:
+        await lock.close()
+    await stack.run("services.sh", "start")
 
 
 async def postgres_restart(stack: FaultStack, workload: Workload, facts: Facts) -> None:
@@ -201,6 +248,7 @@ CASES = (
     Case("relays-race-sigstop", relays_race_paused, pace=0.3),
     Case("consumer-kill", consumer_kill),
     Case("services-kill", services_kill),
+    Case("sigterm-slow-handler", sigterm_slow_handler, pace=0.3),
     Case("postgres-restart", postgres_restart, pace=0.3),
     Case("full-redelivery", nothing),
     Case("rebalance", rebalance, pace=0.3),

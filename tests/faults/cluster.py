@@ -139,8 +139,8 @@ class FaultStack:
     def kill_broker(self, node: int, sig: signal.Signals = signal.SIGKILL) -> int:
         return self.signal_file(self.broker_pid_file(node), sig)
 
-    def kill_service(self, service: str) -> int:
-        return self.signal_file(RUN_DIR / "services" / f"{service}.pid")
+    def kill_service(self, service: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        return self.signal_file(RUN_DIR / "services" / f"{service}.pid", sig)
 
     def service_pid(self, service: str) -> int:
         return int((RUN_DIR / "services" / f"{service}.pid").read_text().strip())

@@ -3,7 +3,8 @@ Kafka cluster (replication 3, min.insync.replicas=2, no unclean leader election)
 Each fault is a case: the workload sends commands of every service while it strikes, the system drains, and
 the checker finds no command lost, unexpected, duplicated or reordered (tests/faults/checker.py).
 
-NG_FAULTS=full runs every fault (`make faults`); unset or `short`, two of them on a smaller workload."""
+NG_FAULTS=full runs every fault (`make faults`); unset or `short`, one of them
+(services-kill) on a smaller workload."""
 
 import asyncio
 import os
@@ -149,5 +150,7 @@ async def test_no_command_is_lost_unexpected_duplicated_or_reordered(stack, case
     assert outcomes.count("ok") >= len(members), outcomes  # the workload got through the fault
     for start, end in facts.windows:  # commands kept being accepted while it lasted
         assert any(start <= s.finished_at <= end and s.op.outcome == "ok" for s in workload.sent), facts
+    if case.name == "sigterm-slow-handler":  # stopped while a handler waited mid-transaction, in time
+        assert facts.slow_handlers and facts.stopped_after is not None, facts
     for seconds in facts.takeovers:
         assert seconds <= facts.bound + SLACK, f"takeover after {seconds:.1f} s; bound {facts.bound} s"

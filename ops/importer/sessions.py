@@ -5,9 +5,9 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from neuguong.workbooks.columns import Column, Layout
 from ops.importer import cells
 from ops.importer.batch import Book, ImportReport, import_book
-from ops.importer.columns import Column, Layout
 from services.commitments.commands import RecordSession
 
 KINDS = cells.vocabulary(

@@ -50,7 +50,10 @@ def start_session(request: Request, token: str) -> None:
     principal = verifier.verify(f"Bearer {token}")
     # The signature and claims were verified just above; only `exp` is read again.
     expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    draft = request.session.get("draft")  # what was typed when the last session ended, offered again
     request.session.clear()
+    if draft:
+        request.session["draft"] = draft
     request.session["user"] = {
         "sub": principal.sub,
         "role": principal.role,

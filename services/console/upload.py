@@ -127,7 +127,7 @@ async def check(request: Request, user: CurrentUser, workbook: Annotated[UploadF
         "nhap_du_lieu.html",
         layout=LAYOUT,
         checked=True,
-        name=workbook.filename,
+        filename=workbook.filename,
         good=good,
         bad=bad,
         payload=payload,

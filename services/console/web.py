@@ -76,6 +76,7 @@ async def current_user(request: Request) -> User:
     if request.method == "POST":
         form = await request.form()
         kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "back")}
+        kept["_action"] = request.url.path  # which form on the page it was
         path = safe_next(str(form.get("back") or ""), request.url.path)
         request.session["draft"] = {"path": urlsplit(path).path, "fields": kept}
     raise SignInRequired(path)

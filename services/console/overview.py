@@ -30,7 +30,12 @@ SHARES = {
     "cells_every_regular": "Chi bộ sinh hoạt thường kỳ đủ",
     "attendance": "Lượt dự sinh hoạt",
 }
-TREND = {"commitments_filed": "Cam kết đăng ký", "sessions_regular": "Buổi sinh hoạt thường kỳ", "honors": "Ghi danh"}
+TREND = {
+    "sessions_regular": "Buổi sinh hoạt thường kỳ",
+    "self_reflections": "Lượt tự soi, tự sửa",
+    "honors": "Ghi danh",
+}
+"""What moves month by month (a commitment is filed once a year and counts in the year, not in its month)."""
 
 
 def default_period() -> str:

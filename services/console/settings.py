@@ -20,24 +20,30 @@ class ConsoleSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     http_host: str = "127.0.0.1"
     http_port: int = 8106
-    http_port_base: int = Field(8100, description="where deploy/local numbers the services' ports from")
+    http_port_base: int = Field(
+        8100, description="without an `NG_<SERVICE>_URL`: the local services' ports are base + 1, 2, …"
+    )
     public_base_url: str = Field("", description="https://… in production: the session cookie is then Secure")
-    commitments_url: str = ""
-    honors_url: str = ""
-    inspections_url: str = ""
-    notifications_url: str = ""
-    projections_url: str = ""
+    commitments_url: str = Field("", description="where the console and the `neuguong` command reach commitments")
+    honors_url: str = Field("", description="where the console and the `neuguong` command reach honors")
+    inspections_url: str = Field("", description="where the console and the `neuguong` command reach inspections")
+    notifications_url: str = Field("", description="where the console and the `neuguong` command reach notifications")
+    projections_url: str = Field("", description="where the console and the `neuguong` command reach projections")
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = "neuguong"
     jwt_audience: str = "neuguong"
     jwt_max_lifetime_seconds: int = 24 * 3600
-    console_session_secret: str = DEV_SECRET
-    console_session_seconds: int = Field(12 * 3600, ge=60, description="a session lasts at most this long")
-    console_api_timeout_seconds: float = 30.0
-    console_oidc_issuer: str = Field("", description="the identity provider; empty: sign in with a token")
-    console_oidc_client_id: str = ""
-    console_oidc_client_secret: str = ""
-    console_oidc_scope: str = "openid profile"
+    console_session_secret: str = Field(
+        DEV_SECRET, description="signs the console's session cookie (32+ characters of its own in production)"
+    )
+    console_session_seconds: int = Field(12 * 3600, ge=60, description="a console session lasts at most this long")
+    console_api_timeout_seconds: float = Field(30.0, description="how long the console waits for a service's API")
+    console_oidc_issuer: str = Field(
+        "", description="the console's OpenID Connect provider (its issuer URL); empty: sign in with a token"
+    )
+    console_oidc_client_id: str = Field("", description="the console's client id at the provider")
+    console_oidc_client_secret: str = Field("", description="the console's client secret (none for a public client)")
+    console_oidc_scope: str = Field("openid profile", description="scopes the console asks the provider for")
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> "ConsoleSettings":

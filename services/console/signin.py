@@ -1,4 +1,4 @@
-"""Signing in and out. With an identity provider configured (NG_CONSOLE_OIDC_*), OpenID Connect's
+"""Signing in and out. With an identity provider configured (NG_CONSOLE_OIDC_ISSUER and its client), OpenID Connect's
 authorization code flow with PKCE (authlib) and the provider's access token; for local use, a token issued by
 `neuguong token`. Either token is verified as the services verify it, and its role and unit are the user's."""
 

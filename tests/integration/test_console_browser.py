@@ -7,7 +7,10 @@ serious or critical violation on any page. Screenshots of each page land in .run
 One stack and one browser serve the whole module (the budget of `make test` is tight)."""
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +18,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from openpyxl import Workbook, load_workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
@@ -430,3 +437,87 @@ async def test_an_ended_session_returns_to_sign_in_and_keeps_what_was_typed(worl
     url, kept = await asyncio.to_thread(type_then_sign_in_again)
     assert url.endswith("/so-ghi-danh") and kept == "Chưa đủ minh chứng về việc làm"
     assert await world.nomination_status(target, commune) == "pending"  # nothing was sent with the ended token
+
+
+def identity_provider(access_token: str, calls: dict) -> FastAPI:
+    """The smallest OpenID Connect provider a console can sign in with: discovery, an authorization endpoint that
+    signs the user straight in, a token endpoint that checks the PKCE verifier, and its keys. Its access token is
+    one the services verify (the deployment points their NG_JWT_PUBLIC_KEY_FILE at the provider's key)."""
+    provider = FastAPI()
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
+    codes: dict[str, dict] = {}
+
+    @provider.get("/.well-known/openid-configuration")
+    async def discovery(request: Request) -> dict:
+        issuer = str(request.base_url).rstrip("/")
+        return {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "jwks_uri": f"{issuer}/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+
+    @provider.get("/jwks")
+    async def jwks() -> dict:
+        return {"keys": [key.as_dict(private=False)]}
+
+    @provider.get("/authorize")
+    async def authorize(request: Request) -> RedirectResponse:
+        asked = dict(request.query_params)
+        calls["authorize"] = asked
+        code = secrets.token_urlsafe(16)
+        codes[code] = asked
+        return RedirectResponse(f"{asked['redirect_uri']}?code={code}&state={asked['state']}", status_code=302)
+
+    @provider.post("/token")
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        asked = codes.pop(str(form.get("code")), None)
+        verifier = str(form.get("code_verifier", ""))
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if asked is None or challenge != asked.get("code_challenge"):
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        calls["pkce_verified"] = True
+        issuer = str(request.base_url).rstrip("/")
+        now = int(time.time())
+        claims = {"iss": issuer, "sub": "oidc-tinh-uy", "aud": asked["client_id"], "iat": now, "exp": now + 600}
+        if "nonce" in asked:
+            claims["nonce"] = asked["nonce"]
+        id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        answer = {"access_token": access_token, "id_token": id_token, "token_type": "Bearer", "expires_in": 600}
+        return JSONResponse(answer)
+
+    return provider
+
+
+async def test_sign_in_through_an_openid_connect_provider(world, browser, key_pair):
+    calls: dict = {}
+    provider = identity_provider(world.token("oidc-tinh-uy", "committee", "lc"), calls)
+    async with serving(provider) as issuer:
+        settings = ConsoleSettings(
+            environment="test",
+            console_session_secret=CONSOLE_SECRET,
+            jwt_public_key_file=key_pair[1],
+            console_oidc_issuer=issuer,
+            console_oidc_client_id="bang-dieu-hanh",
+            console_oidc_client_secret="bi-mat-cua-console",
+            **{f"{name}_url": url for name, url in world.urls.items()},
+        )
+        console = create_console(settings)
+        async with console.router.lifespan_context(console), serving(console) as base:
+
+            def sign_in_with_provider() -> tuple[str, str]:
+                browser.delete_all_cookies()
+                browser.get(f"{base}/tong-quan")
+                browser.find_element(By.PARTIAL_LINK_TEXT, "tài khoản của Tỉnh ủy").click()
+                wait(browser).until(lambda d: "/tong-quan" in d.current_url and "/dang-nhap" not in d.current_url)
+                return browser.find_element(By.CSS_SELECTOR, ".who").text, browser.find_element(By.TAG_NAME, "h1").text
+
+            who, heading = await asyncio.to_thread(sign_in_with_provider)
+    assert who.startswith("oidc-tinh-uy") and "lc" in who and "Lào Cai" in heading
+    assert calls["authorize"]["code_challenge_method"] == "S256" and calls["pkce_verified"]
+    assert calls["authorize"]["client_id"] == "bang-dieu-hanh"

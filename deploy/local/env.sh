@@ -26,7 +26,7 @@ case "$NG_RUN_DIR" in /*) ;; *) NG_RUN_DIR="$PWD/$NG_RUN_DIR" ;; esac
 # Services; each gets a Postgres role ng_<service> and a schema <service>.
 : "${NG_SERVICES:=commitments honors inspections notifications projections}"
 # The web console: served after the services (next port), no role, schema or topics of its own.
-: "${NG_WEB_SERVICES:=console}"
+: "${NG_WEB_SERVICES=console}"  # empty: the services alone (the fault stacks)
 
 export NG_ROOT NG_RUN_DIR \
   NG_KAFKA_PORT NG_KAFKA_CONTROLLER_PORT NG_KAFKA_BOOTSTRAP \

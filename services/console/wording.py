@@ -20,7 +20,7 @@ REASONS = (
     (re.compile(r"^String should match pattern"), "không đúng dạng: chữ không dấu, số và . _ : - (không khoảng trắng)"),
     (re.compile(r"^Input should be a valid integer"), "phải là một số nguyên"),
     (re.compile(r"^Input should be a valid date"), "phải là một ngày (ngày/tháng/năm)"),
-    (re.compile(r"not NFC", re.I), "chữ tiếng Việt chưa ở dạng dựng sẵn (NFC): gõ lại bằng bộ gõ Unicode"),
+    (re.compile(r"\bNFC\b"), "chữ tiếng Việt chưa ở dạng dựng sẵn (NFC): gõ lại bằng bộ gõ Unicode"),
     (re.compile(r"unknown (member|unit|nomination|honor|commitment)", re.I), "không có trong danh bạ / hệ thống"),
     (re.compile(r"outside the subtree", re.I), "ngoài đơn vị mà tài khoản được phụ trách"),
     (re.compile(r"already decided|is (approved|rejected)", re.I), "đề nghị này đã được quyết định"),

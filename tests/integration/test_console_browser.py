@@ -236,6 +236,20 @@ async def test_sign_in_read_the_dashboard_and_drill_down(world, browser):
         cells = {r.get_attribute("data-unit") for r in browser.find_elements(By.CSS_SELECTOR, "#bang-don-vi tbody tr")}
         assert cells == {u.unit_id for u in world.directory.units if u.parent_id == world.commune_a.unit_id}
         looked_at(browser, "tong-quan-xa")
+        period = browser.find_element(By.ID, "period")
+        period.clear()
+        period.send_keys("2026-13")  # no thirteenth month: the projections refuse it, the page says so at the field
+        browser.find_element(By.CSS_SELECTOR, "form[action='/tong-quan'] button").click()
+        wait(browser).until(lambda d: d.find_element(By.ID, "period").get_attribute("aria-invalid") == "true")
+        assert "Dữ liệu chưa đúng" in browser.find_element(By.ID, "loi-period").text
+        browser.set_window_size(412, 900)  # a cell secretary's phone: nothing wider than the screen but tables
+        try:
+            browser.get(f"{world.console}/tong-quan?unit={world.commune_a.unit_id}")
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0
+            screenshot(browser, "console-tong-quan-dien-thoai")
+        finally:
+            browser.set_window_size(1200, 1800)
         browser.get(f"{world.console}/viec-can-lam")
         assert browser.find_element(By.CSS_SELECTOR, "[data-total=chua-cam-ket]").text.replace(".", "").isdigit()
         looked_at(browser, "viec-can-lam")
@@ -254,7 +268,7 @@ async def test_a_commune_approves_a_nomination_and_the_gate_refuses_in_words(wor
         field.send_keys("Đa\u0309ng ủy xã")  # decomposed (not NFC): the API refuses it, naming the field
         card.find_element(By.CSS_SELECTOR, "form[action$=chap-thuan] button").click()
         error = browser.find_element(By.ID, f"loi-approve-approved_by-{approved}")
-        assert "NFC" in error.text
+        assert "chữ tiếng Việt chưa ở dạng dựng sẵn (NFC)" in error.text
         field = browser.find_element(By.ID, f"approve-approved_by-{approved}")
         assert field.get_attribute("aria-invalid") == "true"
         looked_at(browser, "so-ghi-danh-loi")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from neuguong.workbooks.columns import Column, Layout
 
-__all__ = ["LAYOUT", "TARGET_AREAS", "commitment_body"]
+__all__ = ["DUPLICATE", "LAYOUT", "TARGET_AREAS", "commitment_body", "commitment_key"]
 
 TARGET_AREAS = ("political_ideology", "ethics_lifestyle", "working_style", "discipline", "task_results")
 # Column headers, as the provinces' forms word them (the API's field names are read too).
@@ -89,3 +89,12 @@ def _date(text: str, where: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{where}: deadline {text!r} is not a date (dd/mm/yyyy)")
+
+
+def commitment_key(item: dict) -> tuple:
+    """One commitment per member and year."""
+    return item["member_id"], str(item["year"])
+
+
+DUPLICATE = ("member_id", "same member and year as line {line}")
+"""(field, reason with {line}) of a row that repeats an earlier row's member and year."""

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from neuguong.workbooks import cells
 from neuguong.workbooks.columns import Layout
 from ops.directory.layouts import (
     CELL_KINDS,
@@ -16,7 +17,6 @@ from ops.directory.layouts import (
     UNIT_KINDS,
     UNIT_LAYOUT,
 )
-from ops.importer import cells
 from ops.importer.sheets import read_header, read_rows
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")

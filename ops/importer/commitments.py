@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
-from neuguong.workbooks.commitments import LAYOUT, commitment_body
+from neuguong.workbooks.commitments import DUPLICATE, LAYOUT, commitment_body, commitment_key
 from ops.importer.batch import Book, ImportReport, import_book
 from services.commitments.commands import FileCommitment
 
@@ -25,8 +25,8 @@ BOOK = Book(
     LAYOUT,
     "/commitments/batch",
     parse_row,
-    key=lambda item: (item["member_id"], item["year"]),
-    duplicate=("member_id", "same member and year as line {line}"),
+    key=commitment_key,
+    duplicate=DUPLICATE,
 )
 
 

@@ -78,7 +78,9 @@ def test_a_workbook_without_a_required_column_is_refused_at_its_header(tmp_path)
 
 def test_reasons_of_the_apis_are_worded_in_vietnamese():
     assert field_reason("approved_by", "String should have at most 200 characters") == "dài quá 200 ký tự"
-    assert field_reason("approved_by", "text must be in Unicode NFC (composed characters)").startswith("chữ tiếng Việt chưa ở dạng dựng sẵn")
+    assert field_reason("approved_by", "text must be in Unicode NFC (composed characters)").startswith(
+        "chữ tiếng Việt chưa ở dạng dựng sẵn"
+    )
     assert field_reason("x", "a rule of its own") == "a rule of its own"
     reason = {"code": "open_inspection", "ref": "kt-1", "message": "inspection kt-1 is still open"}
     assert gate_reason(reason).startswith("đang trong một cuộc kiểm tra, giám sát chưa kết luận — kt-1")

@@ -340,7 +340,7 @@ async def test_an_uploaded_workbook_lists_its_bad_rows_before_anything_is_filed(
         return done, refused
 
     done, refused = await asyncio.to_thread(file_good_rows)
-    assert "Đã nhập 2 cam kết" in done
+    assert "Đã nhập 2 dòng" in done
     assert len(refused) == 1 and refused[0].startswith("8 ")
     assert [c["year"] for c in await filed(good[0])] == [YEAR]
 

@@ -12,7 +12,7 @@ from neuguong.workbooks.commitments import LAYOUT
 from services.console.app import create_app
 from services.console.charts import bar_chart, line_chart
 from services.console.settings import ConsoleSettings
-from services.console.upload import check_rows
+from services.console.upload import BOOKS, check_rows
 from services.console.web import safe_next
 from services.console.wording import field_reason, gate_reason
 
@@ -118,3 +118,26 @@ def test_the_session_cookie_is_secure_httponly_lax_and_a_form_without_its_csrf_t
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     wrong_token = client.post("/dang-nhap", data={"token": "x", "csrf": csrf})
     assert wrong_token.status_code == 401 and 'id="loi-token"' in wrong_token.text
+
+
+def test_a_session_book_and_an_honor_roll_are_checked_the_same_way(tmp_path):
+    sessions, honors = BOOKS["so-sinh-hoat-chi-bo"], BOOKS["so-ghi-danh"]
+    book = Workbook()
+    book.active.append(["Mã chi bộ", "Ngày sinh hoạt", "Loại sinh hoạt", "Chủ đề"])
+    book.active.append(["cb-1", "05/11/2026", "thường kỳ", "Học tập tấm gương đạo đức"])
+    book.active.append(["cb-1", "31/02/2026", "thường kỳ", "Ngày không có"])
+    book.active.append(["cb-2", "05/11/2026", "họp", "Loại không có"])
+    book.active.append(["cb-1", "20/11/2026", "Thường kỳ", "Trùng tháng với dòng 2"])
+    book.save(tmp_path / "so.xlsx")
+    good, bad = check_rows(tmp_path / "so.xlsx", sessions)
+    assert [(g["line"], g["kind"], g["month"]) for g in good] == [(2, "regular", "2026-11")]
+    assert [(b["line"], b["column"]) for b in bad] == [(3, "Ngày sinh hoạt"), (4, "Loại sinh hoạt"), (5, "Mã chi bộ")]
+    assert "dòng 2" in bad[2]["reason"]
+    roll = Workbook()
+    roll.active.append(["Mã đảng viên hoặc tổ chức", "Kỳ ghi danh", "Việc làm tốt", "Người đề xuất", "Cấp phê duyệt"])
+    roll.active.append(["dv-1", "6 tháng đầu năm 2026", "Hiến đất làm đường", "Chi ủy", "Đảng ủy xã"])
+    roll.active.append(["dv-2", "tháng mười ba", "Hiến đất", "Chi ủy", "Đảng ủy xã"])
+    roll.save(tmp_path / "so-ghi-danh.xlsx")
+    good, bad = check_rows(tmp_path / "so-ghi-danh.xlsx", honors)
+    assert [(g["line"], g["period"], g["subject"]) for g in good] == [(2, "2026-H1", {"kind": "member", "id": "dv-1"})]
+    assert [(b["line"], b["column"]) for b in bad] == [(3, "Kỳ ghi danh")]

@@ -15,8 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from neuguong.runtime.logs import configure_logging
 from services.console import overview, report, roll, signin, todo, upload
+from services.console.client import TokenRefused
 from services.console.settings import ConsoleSettings
-from services.console.web import CsrfRefused, SignInRequired, render, sign_in_url
+from services.console.web import CsrfRefused, SignInRequired, render, session_ended, sign_in_url
 
 NAME = "console"
 ROUTERS = (signin.router, overview.router, todo.router, roll.router, upload.router, report.router)
@@ -65,6 +66,11 @@ def install_answers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, error: SignInRequired) -> Response:
         return RedirectResponse(sign_in_url(error.next_path), status_code=303)
+
+    @app.exception_handler(TokenRefused)
+    async def on_token_refused(request: Request, error: TokenRefused) -> Response:
+        ended = await session_ended(request)
+        return RedirectResponse(sign_in_url(ended.next_path), status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def on_csrf_refused(request: Request, error: CsrfRefused) -> Response:

@@ -28,8 +28,15 @@ class ApiError(Exception):
         return [e["reason"] for e in self.errors if e["field"].split(".")[-1] == name or e["field"] == name]
 
 
+class TokenRefused(Exception):
+    """An API answered 401: the token ended or was revoked before the console's session did."""
+
+
 def refusal(reply: httpx.Response) -> ApiError:
-    """An API's error answer as an ApiError, fields and reasons worded for a committee's clerk."""
+    """An API's error answer as an ApiError, fields and reasons worded for a committee's clerk; a 401 is
+    TokenRefused (the user signs in again)."""
+    if reply.status_code == 401:
+        raise TokenRefused(reply.text[:200])
     try:
         problem = reply.json()
     except ValueError:

@@ -66,20 +66,25 @@ async def check_csrf(request: Request) -> None:
 
 
 async def current_user(request: Request) -> User:
-    """The signed-in user; SignInRequired when there is none or the token has ended. A form sent after its
-    session ended is kept (without files and the CSRF token) so that the page can offer it again."""
+    """The signed-in user; SignInRequired when there is none or the token has ended."""
     user = request.session.get("user")
     if user and user["expires"] > time.time():
         return User(**user)
+    raise await session_ended(request)
+
+
+async def session_ended(request: Request) -> SignInRequired:
+    """End the session and say where to return after signing in again. A form sent after its session ended is
+    kept (its text fields, without the CSRF token) so that its page can offer it again."""
     request.session.pop("user", None)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method == "POST":
         form = await request.form()
-        kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "back")}
+        kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "back", "payload")}
         kept["_action"] = request.url.path  # which form on the page it was
         path = safe_next(str(form.get("back") or ""), request.url.path)
         request.session["draft"] = {"path": urlsplit(path).path, "fields": kept}
-    raise SignInRequired(path)
+    return SignInRequired(path)
 
 
 def safe_next(path: str, default: str = "/") -> str:

@@ -28,7 +28,7 @@ from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
 from neuguong.periods import today_local
-from neuguong.runtime.auth import mint_token
+from neuguong.runtime.auth import generate_key_pair, mint_token
 from neuguong.workbooks.commitments import LAYOUT
 from services.console.app import create_app as create_console
 from services.console.settings import ConsoleSettings
@@ -535,3 +535,28 @@ async def test_sign_in_through_an_openid_connect_provider(world, browser, key_pa
     assert who.startswith("oidc-tinh-uy") and "lc" in who and "Lào Cai" in heading
     assert calls["authorize"]["code_challenge_method"] == "S256" and calls["pkce_verified"]
     assert calls["authorize"]["client_id"] == "bang-dieu-hanh"
+
+
+async def test_a_token_the_apis_refuse_ends_the_session(world, tmp_path):
+    """The console's session may outlive what the APIs accept (a token revoked, a key rotated): the first 401 of
+    an API ends the session and sends the user to sign in, back to the same page."""
+    private, public = generate_key_pair()  # the console trusts a key the services do not
+    (tmp_path / "khoa.pem").write_bytes(public)
+    settings = ConsoleSettings(
+        environment="test",
+        console_session_secret=CONSOLE_SECRET,
+        jwt_public_key_file=tmp_path / "khoa.pem",
+        **{f"{name}_url": url for name, url in world.urls.items()},
+    )
+    console = create_console(settings)
+    token = mint_token(private, sub="tinh-uy", role="committee", unit="lc")
+    async with console.router.lifespan_context(console), serving(console) as base:
+        async with httpx.AsyncClient(base_url=base) as client:
+            page = await client.get("/dang-nhap")
+            csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+            signed = await client.post("/dang-nhap", data={"csrf": csrf, "token": token, "next": "/viec-can-lam"})
+            assert signed.status_code == 303 and signed.headers["location"] == "/viec-can-lam"
+            refused = await client.get("/viec-can-lam")
+            assert refused.status_code == 303 and refused.headers["location"] == "/dang-nhap?next=%2Fviec-can-lam"
+            again = await client.get("/viec-can-lam")  # the session ended: no second call with that token
+            assert again.status_code == 303 and again.headers["location"].startswith("/dang-nhap")

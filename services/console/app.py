@@ -11,11 +11,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
 from neuguong.runtime.logs import configure_logging
 from services.console import overview, report, roll, signin, todo, upload
 from services.console.client import TokenRefused
+from services.console.metrics import ConsoleMetrics, install_metrics
 from services.console.settings import ConsoleSettings
 from services.console.web import CsrfRefused, SignInRequired, render, session_ended, sign_in_url
 
@@ -38,6 +40,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         title="Nêu Gương — bảng điều hành", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.settings = settings
+    app.state.metrics = ConsoleMetrics(CollectorRegistry())
     app.state.verifier = signin.verifier_of(settings)
     app.state.oauth = signin.identity_provider(settings)
     app.add_middleware(
@@ -52,6 +55,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_answers(app)
+    install_metrics(app, app.state.metrics)
     return app
 
 

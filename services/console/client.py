@@ -1,12 +1,14 @@
 """The services' public HTTP APIs, called with the signed-in user's own bearer token (never a key of the
 console's own): what an API refuses the user, the console refuses too, saying why in Vietnamese."""
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from services.console.metrics import ConsoleMetrics
 from services.console.settings import ConsoleSettings
 from services.console.wording import field_reason, status_headline
 
@@ -53,24 +55,31 @@ def refusal(reply: httpx.Response) -> ApiError:
 class Api:
     """One user's calls: every request carries that user's token."""
 
-    def __init__(self, http: httpx.AsyncClient, settings: ConsoleSettings, token: str) -> None:
-        self.http, self.settings = http, settings
+    def __init__(self, http: httpx.AsyncClient, settings: ConsoleSettings, token: str, metrics: ConsoleMetrics) -> None:
+        self.http, self.settings, self.metrics = http, settings, metrics
         self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}
+
+    async def call(self, method: str, service: str, path: str, **options: Any) -> httpx.Response:
+        """One request to a service's API, timed."""
+        started, status = time.monotonic(), None
+        try:
+            reply = await self.http.request(method, self.settings.api_url(service) + path, **options)
+            status = reply.status_code
+            return reply
+        finally:
+            self.metrics.observe_api(service, status, started)
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         """A read; an ApiError when the API refuses it."""
-        reply = await self.http.get(
-            self.settings.api_url(service) + path,
-            params={k: v for k, v in params.items() if v is not None},
-            headers=self.headers,
-        )
+        wanted = {k: v for k, v in params.items() if v is not None}
+        reply = await self.call("GET", service, path, params=wanted, headers=self.headers)
         if reply.status_code != 200:
             raise refusal(reply)
         return reply.json()
 
     async def download(self, service: str, path: str, **params: Any) -> httpx.Response:
         """A file the API serves (a report workbook), as it answered."""
-        reply = await self.http.get(self.settings.api_url(service) + path, params=params, headers=self.headers)
+        reply = await self.call("GET", service, path, params=params, headers=self.headers)
         if reply.status_code != 200:
             raise refusal(reply)
         return reply
@@ -78,7 +87,7 @@ class Api:
     async def post(self, service: str, path: str, body: dict[str, Any], key: str | None = None) -> Any:
         """A command, with an Idempotency-Key (the form's own, so a double submit files once)."""
         headers = {**self.headers, "Idempotency-Key": key or f"console-{uuid.uuid4()}"}
-        reply = await self.http.post(self.settings.api_url(service) + path, json=body, headers=headers)
+        reply = await self.call("POST", service, path, json=body, headers=headers)
         if reply.status_code not in (200, 201):
             raise refusal(reply)
         return reply.json()

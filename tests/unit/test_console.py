@@ -141,3 +141,12 @@ def test_a_session_book_and_an_honor_roll_are_checked_the_same_way(tmp_path):
     good, bad = check_rows(tmp_path / "so-ghi-danh.xlsx", honors)
     assert [(g["line"], g["period"], g["subject"]) for g in good] == [(2, "2026-H1", {"kind": "member", "id": "dv-1"})]
     assert [(b["line"], b["column"]) for b in bad] == [(3, "Kỳ ghi danh")]
+
+
+def test_the_console_counts_its_pages_by_route_at_metrics():
+    client = TestClient(create_app(ConsoleSettings(console_session_secret="s" * 40)), follow_redirects=False)
+    assert client.get("/dang-nhap").status_code == 200
+    assert client.get("/tong-quan?unit=lc-x1").status_code == 303  # no session: to the sign-in page
+    exposed = client.get("/metrics").text
+    assert 'neuguong_console_pages_total{route="/dang-nhap",status="200"} 1.0' in exposed
+    assert 'neuguong_console_pages_total{route="/tong-quan",status="303"} 1.0' in exposed

@@ -76,6 +76,7 @@ class World:
         self.filed: dict[str, int] = {}
         self.console = ""
         self.http: dict[str, httpx.AsyncClient] = {}
+        self.running: dict = {}
 
     def token(self, sub: str, role: str, unit: str, ttl: timedelta = timedelta(hours=1)) -> str:
         return mint_token(self.stack.private_key, sub=sub, role=role, unit=unit, ttl=ttl)
@@ -103,6 +104,7 @@ async def world(key_pair, small_directory):
             await directory_loaded(service, small_directory)
         world = World(stack, small_directory, urls)
         world.http = {name: service.client for name, service in running.items()}
+        world.running = running
         await seed(world, running)
         settings = ConsoleSettings(
             environment="test",
@@ -289,6 +291,20 @@ async def test_a_commune_approves_a_nomination_and_the_gate_refuses_in_words(wor
     await asyncio.to_thread(decide)
     assert await world.nomination_status(approved, world.commune_a.unit_id) == "approved"
     assert await world.nomination_status(refused, world.commune_a.unit_id) == "pending"
+    roll = await world.http["honors"].get(
+        "/honors", params={"unit_id": world.commune_a.unit_id}, headers=world.headers("x", "committee", "lc")
+    )
+    honor_id = next(h["honor_id"] for h in roll.json()["items"] if h["nomination_id"] == approved)
+    operator = world.headers("van-hanh", "operator", "lc")
+    revoked = await post(world.running["honors"], f"/honors/{honor_id}/revocation", {"reason": "Ghi nhầm kỳ"}, operator)
+    assert revoked.status_code == 201, revoked.text
+
+    def revocation_shown() -> str:
+        browser.get(f"{world.console}/so-ghi-danh")
+        return browser.find_element(By.ID, "bang-thu-hoi").text
+
+    shown = await asyncio.to_thread(revocation_shown)
+    assert world.members_a[8].full_name in shown and "Ghi nhầm kỳ" in shown
 
 
 def workbook_with_bad_rows(folder: Path, good: list[str]) -> Path:

@@ -4,6 +4,7 @@ batch command (whose own refusals are listed the same way). The reading is neugu
 `neuguong import` uses."""
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -120,11 +121,13 @@ def check_rows(path: Path, book: Book = COMMITMENTS) -> tuple[list[dict], list[d
 
 
 def in_words(reason: str) -> str:
-    """The workbook reader's reasons, in Vietnamese."""
-    if reason.startswith("write each item as"):
-        return "mỗi việc viết 'nội dung | hạn', ví dụ 'Tham gia đủ sinh hoạt chi bộ | 31/12/2026' " + reason[18:]
-    if "is not a date" in reason:
-        return "hạn không phải một ngày (ngày/tháng/năm): " + reason
+    """The workbook reader's reasons, in Vietnamese (the cell readers already speak it)."""
+    item = re.fullmatch(r"write each item as 'nội dung \| hạn' \(got (.*)\)", reason)
+    if item:
+        return f"mỗi việc viết 'nội dung | hạn', ví dụ 'Tham gia đủ sinh hoạt chi bộ | 31/12/2026'; ô đang là {item[1]}"
+    deadline = re.fullmatch(r"deadline (.*) is not a date \(dd/mm/yyyy\)", reason)
+    if deadline:
+        return f"hạn {deadline[1]} không phải một ngày (ngày/tháng/năm)"
     return reason
 
 

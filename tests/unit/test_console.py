@@ -65,6 +65,8 @@ def test_the_workbook_check_lists_every_bad_row_with_its_column_and_reason(tmp_p
         (7, "Năm"),
     ]
     assert bad[0]["reason"] == "bắt buộc, đang để trống" and "dòng 2" in bad[3]["reason"]
+    assert bad[1]["reason"].startswith("mỗi việc viết 'nội dung | hạn'") and bad[1]["reason"].endswith("'Không có hạn'")
+    assert bad[2]["reason"] == "hạn '31/02/2026' không phải một ngày (ngày/tháng/năm)"
 
 
 def test_a_workbook_without_a_required_column_is_refused_at_its_header(tmp_path):

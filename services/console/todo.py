@@ -64,14 +64,15 @@ BY_SLUG = {item.slug: item for item in LISTS}
 
 
 def default_when() -> dict[str, str]:
-    """The periods the lists ask about by default: this year, last month, this quarter, last month's roll."""
+    """The periods the lists ask about by default: this year, last month (this one is not over), this quarter,
+    last month's roll."""
     today = today_local()
-    month = f"{today.year}-{today.month:02d}" if today.month > 1 else f"{today.year}-01"
+    last = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
     return {
         "year": str(today.year),
-        "month": month,
+        "month": last,
         "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
-        "period": month,
+        "period": last,
     }
 
 

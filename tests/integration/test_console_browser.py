@@ -361,7 +361,7 @@ async def test_an_uploaded_workbook_lists_its_bad_rows_before_anything_is_filed(
     assert [c["year"] for c in await filed(good[0])] == [YEAR]
 
 
-async def test_the_report_is_read_and_its_workbook_downloaded(world, browser, downloads):
+async def test_the_report_and_a_compliance_list_are_downloaded_as_workbooks(world, browser, downloads):
     token = world.token("tinh-uy", "committee", "lc")
 
     def download() -> Path:
@@ -382,6 +382,22 @@ async def test_the_report_is_read_and_its_workbook_downloaded(world, browser, do
     assert path.name == f"bao-cao-lc-{YEAR}.xlsx"
     book = load_workbook(path, read_only=True)
     assert len(book.sheetnames) >= 2
+
+    def export_a_list() -> tuple[Path, int]:
+        browser.get(f"{world.console}/viec-can-lam")
+        total = int(browser.find_element(By.CSS_SELECTOR, "[data-total=chua-cam-ket]").text.replace(".", ""))
+        browser.find_element(By.CSS_SELECTOR, "#chua-cam-ket a[href*='.xlsx']").click()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            done = list(downloads.glob("chua-cam-ket-*.xlsx"))
+            if done:
+                return done[0], total
+            time.sleep(0.1)
+        raise AssertionError(f"no list downloaded into {downloads}: {list(downloads.iterdir())}")
+
+    path, total = await asyncio.to_thread(export_a_list)
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0] == ("Họ và tên", "Mã đảng viên", "Chi bộ") and len(rows) == total + 1 and total > 0
 
 
 async def test_a_commune_can_neither_see_nor_act_on_another_commune(world, browser):

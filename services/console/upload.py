@@ -197,17 +197,13 @@ async def check(
 
 
 @router.post("/nhap-du-lieu/nop", include_in_schema=False, dependencies=[Csrf])
-async def file_rows(
-    request: Request,
-    user: CurrentUser,
-    api: UserApi,
-    payload: Annotated[str, Form()] = "",
-    so: Annotated[str, Form()] = COMMITMENTS.slug,
-) -> Response:
-    """File the good rows of a checked workbook; the service's answer for each row is listed."""
-    book = BOOKS.get(so)
+async def file_rows(request: Request, user: CurrentUser, api: UserApi) -> Response:
+    """File the good rows of a checked workbook; the service's answer for each row is listed. The form is read
+    as the CSRF check read it (its `payload` may be larger than a form field usually is)."""
+    form = await request.form()
+    book = BOOKS.get(str(form.get("so") or COMMITMENTS.slug))
     try:
-        good = signer(request).loads(payload)
+        good = signer(request).loads(str(form.get("payload") or ""))
     except BadSignature:
         good = None
     if book is None or good is None:

@@ -1,6 +1,7 @@
 """What every page of the console shares: the signed-in user from the session cookie, the per-session CSRF
 token every form carries, the API client with the user's token, and rendering a template."""
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -56,9 +57,15 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+FORM_PART_BYTES = 16 * 1024 * 1024
+"""The largest text field of a form: a checked workbook's good rows travel back in one (signed, compressed)."""
+DRAFT_BYTES = 2000
+"""What a session keeps of a form sent after it ended: the cookie must stay under the browsers' 4 KB."""
+
+
 async def check_csrf(request: Request) -> None:
     """Every POST carries the session's CSRF token in its `csrf` field (403 otherwise)."""
-    form = await request.form()
+    form = await request.form(max_part_size=FORM_PART_BYTES)
     sent = form.get("csrf")
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
@@ -83,7 +90,8 @@ async def session_ended(request: Request) -> SignInRequired:
         kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "back", "payload")}
         kept["_action"] = request.url.path  # which form on the page it was
         path = safe_next(str(form.get("back") or ""), request.url.path)
-        request.session["draft"] = {"path": urlsplit(path).path, "fields": kept}
+        if len(json.dumps(kept)) <= DRAFT_BYTES:
+            request.session["draft"] = {"path": urlsplit(path).path, "fields": kept}
     return SignInRequired(path)
 
 

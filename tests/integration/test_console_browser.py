@@ -484,6 +484,14 @@ async def test_an_ended_session_returns_to_sign_in_and_keeps_what_was_typed(worl
     assert url.endswith("/so-ghi-danh") and kept == "Chưa đủ minh chứng về việc làm"
     assert await world.nomination_status(target, commune) == "pending"  # nothing was sent with the ended token
 
+    def send_it_now() -> str:
+        browser.find_element(By.CSS_SELECTOR, f"#de-nghi-{target} form[action$=tu-choi] button").click()
+        wait(browser).until(seen.url_contains("xong=tu-choi"))
+        return browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+    assert "Đã không chấp thuận đề nghị" in await asyncio.to_thread(send_it_now)
+    assert await world.nomination_status(target, commune) == "rejected"
+
 
 def identity_provider(access_token: str, calls: dict) -> FastAPI:
     """The smallest OpenID Connect provider a console can sign in with: discovery, an authorization endpoint that

@@ -80,6 +80,20 @@ def test_the_compose_console_loads_its_settings_and_reaches_every_service_by_nam
     assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
 
 
+def test_the_kubernetes_console_loads_its_production_settings(environment, monkeypatch):
+    from services.console.settings import APIS, ConsoleSettings
+
+    workload = k8s_workloads()["console"]
+    assert workload["spec"]["template"]["spec"]["containers"][0]["args"] == ["serve", "console"]
+    environment({})  # clears this machine's NG_* variables
+    for name, value in k8s_environment(workload).items():
+        monkeypatch.setenv(name, value)
+    settings = ConsoleSettings()
+    assert settings.environment == "production" and settings.secure_cookie
+    assert PurePosixPath(settings.jwt_public_key_file) in k8s_mounted_files(workload)
+    assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
+
+
 def test_every_kubernetes_manifest_is_valid_against_the_schemas():
     documents = [doc for doc in k8s_documents() if doc["kind"] != "Kustomization"]  # kustomize's, not the API's
     assert len(documents) > 20

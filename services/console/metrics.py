@@ -2,6 +2,7 @@
 services' APIs took to answer it, by service and outcome. Each app has its own registry."""
 
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -30,7 +31,7 @@ def install_metrics(app: FastAPI, metrics: ConsoleMetrics) -> None:
     /metrics."""
 
     @app.middleware("http")
-    async def count(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")

@@ -1,22 +1,24 @@
 """Sổ ghi danh: the honor roll of the user's unit (revocations and why), and the nominations waiting for the
 unit's decision, approved or rejected with a reason; a refusal of the eligibility gate is shown in words."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console.client import ApiError
-from services.console.web import Csrf, CurrentUser, UserApi, draft_for, render
+from services.console.client import Api, ApiError
+from services.console.web import Csrf, CurrentUser, User, UserApi, draft_for, render
 from services.console.wording import gate_reason
 
 router = APIRouter()
 
 
-async def roll_page(request: Request, user, api, *, unit: str | None = None, status: int = 200, **context) -> Response:
+async def roll_page(
+    request: Request, user: User, api: Api, *, unit: str | None = None, status: int = 200, **context: Any
+) -> Response:
     """The roll and the pending nominations; `context` carries a decision's outcome or refusal."""
     unit_id = unit or user.unit
-    problems = {}
+    problems: dict[str, ApiError] = {}
     try:
         honors = (await api.get("honors", "/honors", unit_id=unit_id, include_revoked="true", limit=200))["items"]
     except ApiError as error:
@@ -88,7 +90,9 @@ async def reject(
     return RedirectResponse(f"/so-ghi-danh?xong=tu-choi&de-nghi={nomination_id}", status_code=303)
 
 
-async def refused(request, user, api, nomination_id: str, action: str, error: ApiError, typed: dict) -> Response:
+async def refused(
+    request: Request, user: User, api: Api, nomination_id: str, action: str, error: ApiError, typed: dict[str, str]
+) -> Response:
     """The page again with the refusal beside the form's fields, what was typed kept, the gate's reasons."""
     fields = {name: "; ".join(error.for_field(name)) for name in typed if error.for_field(name)}
     reasons = [gate_reason(r) for r in error.problem.get("reasons", []) if isinstance(r, dict)]

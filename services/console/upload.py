@@ -98,7 +98,9 @@ def check_rows(path: Path, book: Book = COMMITMENTS) -> tuple[list[dict], list[d
     missing = layout.missing(read_header(path))
     if missing:
         return [], [{"line": 1, "column": c.label, "reason": "thiếu cột này trong dòng tiêu đề"} for c in missing]
-    good, bad, seen = [], [], {}
+    good: list[dict] = []
+    bad: list[dict] = []
+    seen: dict[Hashable, int] = {}
     for line, cells in read_rows(path):
         row = layout.fields(cells)
         empty = [c for c in layout.columns if c.required and not row.get(c.field)]
@@ -182,7 +184,9 @@ async def check(
         try:
             good, bad = check_rows(path, book)
         except Unreadable as error:
-            return page(request, 422, book, errors={"workbook": str(error).replace("tep" + suffix, workbook.filename)})
+            return page(
+                request, 422, book, errors={"workbook": str(error).replace("tep" + suffix, workbook.filename or "")}
+            )
     payload = signer(request).dumps(good) if good else ""
     return page(
         request,

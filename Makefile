@@ -38,6 +38,7 @@ demo: services
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
 test: lint infra
 	bash deploy/local/chromium.sh
+	bash deploy/local/axe.sh
 	bash deploy/local/prometheus.sh
 	NG_FAULTS=short $(VENV)/bin/python -m pytest
 

@@ -17,6 +17,9 @@ def serve(args: argparse.Namespace) -> None:
     workers = getattr(args, "workers", 1)
     if workers < 1:
         raise Failure(f"--workers: ít nhất 1 tiến trình (đã cho {workers})", EXIT_USAGE)
+    if args.service == "console":
+        _serve_console(args, workers)
+        return
     settings = Settings(service=args.service)
     port = args.port or settings.http_port
     # With NG_OPERATIONS_PORT the same app listens there too; /metrics and /docs answer only on that port.
@@ -45,6 +48,31 @@ def serve(args: argparse.Namespace) -> None:
         access_log=False,
     )
     Multiprocess(config, sockets=sockets).run()
+
+
+def _serve_console(args: argparse.Namespace, workers: int) -> None:
+    """The web console: stateless, so any number of workers share its port without a leader."""
+    import uvicorn
+
+    from services.console.settings import ConsoleSettings
+
+    settings = ConsoleSettings()
+    port = args.port or settings.http_port
+    config = uvicorn.Config(
+        "services.console.app:create_app",
+        factory=True,
+        host=settings.http_host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[socket.create_server((settings.http_host, port))]).run()
 
 
 def service_app() -> object:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ops import actions
 from ops.failures import exit_codes_help, explain
 from services import NAMES as SERVICES
+from services import SERVED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +81,7 @@ def _group(commands, name: str, help: str):
 
 def _serve(commands) -> None:
     serve = _command(commands, "serve", "chạy một dịch vụ: HTTP, consumers, outbox relay", actions.serve)
-    serve.add_argument("service", choices=SERVICES, help="dịch vụ: " + ", ".join(SERVICES))
+    serve.add_argument("service", choices=SERVED, help="dịch vụ: " + ", ".join(SERVED))
     serve.add_argument("--port", type=int, help="cổng HTTP (mặc định NG_HTTP_PORT)")
     serve.add_argument(
         "--workers",

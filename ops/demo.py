@@ -59,6 +59,7 @@ async def load_demo(keys_dir: Path, *, communes: int | None = None) -> None:
         activity = await _province_at_work(client, directory, private_key)
         figures = await _wait_for_figures(client, filed)
     _print_summary(directory, figures, token, activity)
+    _print_console(directory, private_key)
 
 
 async def _wait_for_directory(timeout: float = 900) -> None:
@@ -133,6 +134,30 @@ async def _wait_for_figures(client: httpx.AsyncClient, expected: int, timeout: f
         if figures.get("figures", {}).get("commitments_filed", 0) >= expected or time.monotonic() > deadline:
             return figures
         await asyncio.sleep(0.5)
+
+
+def console_url() -> str:
+    """NG_CONSOLE_URL, else where services.sh runs the console (the port after the services')."""
+    explicit = os.environ.get("NG_CONSOLE_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    return f"http://127.0.0.1:{int(os.environ.get('NG_HTTP_PORT_BASE', '8100')) + len(SERVICE_ORDER) + 1}"
+
+
+def _print_console(directory: DemoDirectory, private_key: bytes) -> None:
+    """Where the committees' console is and a sign-in token for a province and a commune committee user."""
+    commune = next(u for u in directory.units if u.level == "grassroots")
+    province = mint_token(private_key, sub="demo-tinh-uy", role="committee", unit="lc")
+    local = mint_token(private_key, sub="demo-dang-uy-xa", role="committee", unit=commune.unit_id)
+    print(f"""
+Bảng điều hành (the committees' console): {console_url()}
+  Sign in with a token (paste it into "Token đăng nhập"; valid 8 hours):
+  - Tỉnh ủy Lào Cai (province committee):
+      {province}
+  - {commune.name} (commune committee, unit {commune.unit_id}):
+      {local}
+  Another user's token:
+      .venv/bin/neuguong token --private-key .run/keys/jwt-private.pem --sub NAME --role ROLE --unit UNIT""")
 
 
 def _print_summary(directory: DemoDirectory, figures: dict, token: str, activity: dict) -> None:

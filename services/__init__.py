@@ -7,7 +7,12 @@ if TYPE_CHECKING:
     from neuguong.runtime.service import ServiceDefinition
 
 NAMES = ("commitments", "honors", "inspections", "notifications", "projections")
-"""Every service, in the order deploy/local numbers their ports (8101, 8102, …)."""
+"""Every service of the event backbone, in the order deploy/local numbers their ports (8101, 8102, …)."""
+CONSOLE = "console"
+"""The committees' web console: served like a service (`neuguong serve console`, the next port after the
+others) but with no schema, topics or consumer group; it calls the services' public APIs."""
+SERVED = (*NAMES, CONSOLE)
+"""Every process `neuguong serve` runs, in port order."""
 
 
 def definition(name: str) -> "ServiceDefinition":

@@ -25,8 +25,10 @@ case "$NG_RUN_DIR" in /*) ;; *) NG_RUN_DIR="$PWD/$NG_RUN_DIR" ;; esac
 
 # Services; each gets a Postgres role ng_<service> and a schema <service>.
 : "${NG_SERVICES:=commitments honors inspections notifications projections}"
+# The web console: served after the services (next port), no role, schema or topics of its own.
+: "${NG_WEB_SERVICES=console}"  # empty: the services alone (the fault stacks)
 
 export NG_ROOT NG_RUN_DIR \
   NG_KAFKA_PORT NG_KAFKA_CONTROLLER_PORT NG_KAFKA_BOOTSTRAP \
   NG_PG_HOST NG_PG_PORT NG_PG_ADMIN_USER NG_PG_ADMIN_PASSWORD NG_PG_DATABASES \
-  NG_SERVICES
+  NG_SERVICES NG_WEB_SERVICES

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every service as its own process: services.sh start|stop|status.
-# Each service: `neuguong serve <name>` on 127.0.0.1:<NG_HTTP_PORT_BASE + n>, log in $NG_RUN_DIR/logs/<name>.log.
+# Each service: `neuguong serve <name>` on 127.0.0.1:<NG_HTTP_PORT_BASE + n>, log in $NG_RUN_DIR/logs/<name>.log;
+# the web console ($NG_WEB_SERVICES) comes after them and is told where each service's API is (NG_<NAME>_URL).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -14,10 +15,11 @@ source "$here/env.sh"
 export NG_PG_DATABASE NG_JWT_PUBLIC_KEY_FILE
 pids="$NG_RUN_DIR/services"
 logs="$NG_RUN_DIR/logs"
+everything="$NG_SERVICES $NG_WEB_SERVICES"
 
 port_of() {
   local n=1 s
-  for s in $NG_SERVICES; do
+  for s in $everything; do
     [ "$s" = "$1" ] && { echo $((NG_HTTP_PORT_BASE + n)); return; }
     n=$((n + 1))
   done
@@ -87,13 +89,16 @@ case "${1:-}" in
     [ -x "$NG_VENV/bin/neuguong" ] || { echo "services: no $NG_VENV/bin/neuguong — run 'make venv' first" >&2; exit 1; }
     [ -f "$NG_JWT_PUBLIC_KEY_FILE" ] || { echo "services: no token key $NG_JWT_PUBLIC_KEY_FILE — run 'make keys'" >&2; exit 1; }
     mkdir -p "$pids" "$logs"
-    for s in $NG_SERVICES; do start_one "$s"; done
-    for s in $NG_SERVICES; do wait_ready "$s"; done ;;
+    for s in $NG_SERVICES; do
+      export "NG_${s^^}_URL=http://127.0.0.1:$(port_of "$s")"
+    done
+    for s in $everything; do start_one "$s"; done
+    for s in $everything; do wait_ready "$s"; done ;;
   stop)
-    for s in $NG_SERVICES; do stop_one "$s"; done ;;
+    for s in $everything; do stop_one "$s"; done ;;
   status)
     rc=0
-    for s in $NG_SERVICES; do
+    for s in $everything; do
       if alive "$s"; then echo "$s: running on http://127.0.0.1:$(port_of "$s")"; else echo "$s: stopped"; rc=1; fi
     done
     exit $rc ;;

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from neuguong.workbooks import cells
+from neuguong.workbooks.columns import Layout
 from ops.directory.layouts import (
     CELL_KINDS,
     LEVELS,
@@ -15,8 +17,6 @@ from ops.directory.layouts import (
     UNIT_KINDS,
     UNIT_LAYOUT,
 )
-from ops.importer import cells
-from ops.importer.columns import Layout
 from ops.importer.sheets import read_header, read_rows
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")

@@ -1,8 +1,8 @@
 """The columns of the directory files, headed as the party's member records head them, and the words
 their cells may hold."""
 
-from ops.importer.cells import vocabulary
-from ops.importer.columns import Column, Layout
+from neuguong.workbooks.cells import vocabulary
+from neuguong.workbooks.columns import Column, Layout
 
 LEVELS = vocabulary(
     {

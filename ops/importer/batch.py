@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from neuguong.workbooks.columns import Layout
 from ops.failures import Failure
-from ops.importer.columns import Layout
 from ops.importer.sheets import read_header, read_rows
 from ops.progress import Progress
 from schemas import uuid7

@@ -1,103 +1,27 @@
-"""Reading CSV and XLSX files as rows of text cells keyed by a normalised header, streamed.
+"""The workbook reader of neuguong.workbooks for the command line: a file that cannot be read ends the import
+with one line and the usage exit code (Failure) instead of an exception."""
 
-An XLSX is read with openpyxl's read-only mode (rows are parsed as they are reached, never the whole
-workbook), a CSV line by line, so an import's memory does not grow with the file.
-"""
-
-import csv
-import unicodedata
-import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime
 from pathlib import Path
 
+from neuguong.workbooks import sheets
+from neuguong.workbooks.sheets import cell_text, header_key
 from ops.failures import EXIT_USAGE, Failure
 
-SUFFIXES = (".csv", ".xlsx")
-
-
-def header_key(label: object) -> str:
-    """A header label as matched against the known columns: NFC, lower case, single spaces."""
-    text = unicodedata.normalize("NFC", str(label or "")).casefold()
-    return " ".join(text.replace("_", " ").split())
-
-
-def cell_text(value: object, *, normalise: bool = True) -> str:
-    """A cell as text: NFC (unless `normalise` is off), dates as ISO, whole floats without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return unicodedata.normalize("NFC", text) if normalise else text
+__all__ = ["cell_text", "header_key", "read_header", "read_rows"]
 
 
 def read_rows(path: Path, *, normalise: bool = True) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {header key: cell text}) for every non-empty data row.
-
-    Rows are numbered as a spreadsheet shows them (the header is row 1), also in a CSV whose cells
-    span several physical lines. A file that cannot be read ends the import with one line (Failure).
-    """
-    for number, cells in _rows(path, normalise):
-        if number > 1:
-            yield number, cells
+    """(row number, {header key: cell text}) for every non-empty data row; Failure when unreadable."""
+    try:
+        yield from sheets.read_rows(path, normalise=normalise)
+    except sheets.Unreadable as error:
+        raise Failure(str(error), EXIT_USAGE) from None
 
 
 def read_header(path: Path) -> list[str]:
-    """The header keys of a file (its first row)."""
-    for _, cells in _rows(path, True):
-        return list(cells)
-    return []
-
-
-def _rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        hint = "; lưu lại thành .xlsx" if suffix == ".xls" else ""
-        raise Failure(f"tệp {path.name}: chỉ nhập được tệp .csv hoặc .xlsx{hint}", EXIT_USAGE)
-    if not path.is_file():
-        raise Failure(f"không tìm thấy tệp {path}", EXIT_USAGE)
+    """The header keys of a file (its first row); Failure when unreadable."""
     try:
-        yield from (_xlsx_rows if suffix == ".xlsx" else _csv_rows)(path, normalise)
-    except UnicodeDecodeError:
-        raise Failure(
-            f"tệp {path.name} không phải CSV UTF-8: trong Excel, lưu lại bằng 'CSV UTF-8'", EXIT_USAGE
-        ) from None
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise Failure(f"tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được", EXIT_USAGE) from None
-
-
-def _csv_rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel writes a BOM
-        reader = csv.reader(handle)
-        header = [header_key(label) for label in next(reader, [])]
-        yield 1, dict.fromkeys(header, "")
-        for row_number, values in enumerate(reader, start=2):
-            if any(v.strip() for v in values):
-                yield row_number, dict(zip(header, (cell_text(v, normalise=normalise) for v in values), strict=False))
-
-
-def _xlsx_rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except InvalidFileException:
-        raise Failure(f"tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được", EXIT_USAGE) from None
-    try:
-        rows = workbook.active.iter_rows(values_only=True)
-        header = [header_key(label) for label in next(rows, ())]
-        yield 1, dict.fromkeys(header, "")
-        for line, values in enumerate(rows, start=2):
-            cells = [cell_text(v, normalise=normalise) for v in values]
-            if any(cells):
-                yield line, dict(zip(header, cells, strict=False))
-    finally:
-        workbook.close()
+        return sheets.read_header(path)
+    except sheets.Unreadable as error:
+        raise Failure(str(error), EXIT_USAGE) from None

@@ -4,9 +4,7 @@ written 142.597 and shares 87,4 %, level names as the structure of the span had 
 from collections.abc import Mapping
 
 from neuguong.cadence import DISTRICT_LEVEL_CEASED_ON, level_existed
-from neuguong.numbers import vi_number, vi_percent
-from neuguong.periods import SPAN_SEPARATOR, period_bounds, span_periods
-from services.projections.labels import (
+from neuguong.labels import (
     BLOC_COMMITTEES,
     CHANNEL_NAMES,
     FIGURE_LABELS,
@@ -16,6 +14,8 @@ from services.projections.labels import (
     REVOCATION_CAUSES,
     period_label,
 )
+from neuguong.numbers import vi_number, vi_percent
+from neuguong.periods import SPAN_SEPARATOR, period_bounds, span_periods
 
 COMPARED = {
     "commitments_filed": "lượt đăng ký cam kết",

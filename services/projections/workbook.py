@@ -10,9 +10,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from neuguong.cadence import level_existed
+from neuguong.labels import FIGURE_LABELS, period_label
 from neuguong.numbers import vi_percent
 from neuguong.periods import span_periods
-from services.projections.labels import FIGURE_LABELS, period_label
 from services.projections.narrative import figure_labels, span_label
 
 SHEET_NAMES = {"province": "Tỉnh", "district": "Huyện", "grassroots": "Cơ sở", "cell": "Chi bộ"}

@@ -50,6 +50,7 @@ def environment(run: str, public_key: Path) -> dict[str, str]:
         "NG_PG_DATABASES": f"faults_{run}",
         "NG_PG_DATABASE": f"faults_{run}",
         "NG_SERVICES": " ".join(SERVICES),
+        "NG_WEB_SERVICES": "",  # the pipeline alone: no console on the fault stack
         "NG_HTTP_PORT_BASE": str(HTTP_BASE),
         "NG_TOPIC_PREFIX": f"f{run}.",
         "NG_JWT_PUBLIC_KEY_FILE": str(public_key),

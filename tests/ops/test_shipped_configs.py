@@ -68,6 +68,32 @@ def test_each_compose_service_loads_its_settings_from_the_example_env(environmen
     assert settings.pg_password == dotenv_example()[f"NG_PG_PASSWORD_{service.upper()}"]
 
 
+def test_the_compose_console_loads_its_settings_and_reaches_every_service_by_name(environment, monkeypatch):
+    from services.console.settings import APIS, ConsoleSettings
+
+    environment({})  # clears this machine's NG_* variables
+    for name, value in compose_environment("console", dotenv_example()).items():
+        monkeypatch.setenv(name, value)
+    settings = ConsoleSettings()
+    assert settings.http_port == 8106 and str(settings.jwt_public_key_file) == "/keys/jwt-public.pem"
+    assert settings.console_session_secret == dotenv_example()["NG_CONSOLE_SESSION_SECRET"]
+    assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
+
+
+def test_the_kubernetes_console_loads_its_production_settings(environment, monkeypatch):
+    from services.console.settings import APIS, ConsoleSettings
+
+    workload = k8s_workloads()["console"]
+    assert workload["spec"]["template"]["spec"]["containers"][0]["args"] == ["serve", "console"]
+    environment({})  # clears this machine's NG_* variables
+    for name, value in k8s_environment(workload).items():
+        monkeypatch.setenv(name, value)
+    settings = ConsoleSettings()
+    assert settings.environment == "production" and settings.secure_cookie
+    assert PurePosixPath(settings.jwt_public_key_file) in k8s_mounted_files(workload)
+    assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
+
+
 def test_every_kubernetes_manifest_is_valid_against_the_schemas():
     documents = [doc for doc in k8s_documents() if doc["kind"] != "Kustomization"]  # kustomize's, not the API's
     assert len(documents) > 20

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ops.importer import cells
+from neuguong.workbooks import cells
 from ops.importer.batch import ENVELOPE, MAX_ITEMS, ImportReport, _chunks
 from ops.importer.commitments import parse_row
 

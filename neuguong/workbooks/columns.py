@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ops.importer.sheets import header_key
+from neuguong.workbooks.sheets import header_key
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from ops.importer.sheets import header_key
+from neuguong.workbooks.sheets import header_key
 
 YES = {"có", "x", "✓", "đúng", "yes", "true", "1", "c"}
 NO = {"", "không", "ko", "no", "false", "0", "k"}

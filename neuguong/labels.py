@@ -1,4 +1,5 @@
-"""Vietnamese names of the figures, levels, measures and periods, as committees and clerks read them."""
+"""Vietnamese names of the figures, levels, measures and periods, as committees and clerks read them (the
+projections' reports and the console's pages share them)."""
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 BLOC_COMMITTEES = "đảng ủy trực thuộc Tỉnh ủy"

@@ -1,4 +1,5 @@
-"""The services as the run command starts them: separate processes, each healthy with valid metrics."""
+"""The services and the console as the run command starts them: separate processes, each healthy with
+valid metrics."""
 
 import os
 import subprocess
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from services import CONSOLE, SERVED
 from tests.integration.harness import SERVICES, eventually
 
 ROOT = Path(__file__).parents[2]
@@ -39,15 +41,17 @@ def processes(system, tmp_path):
 
 
 def url(service: str, path: str) -> str:
-    return f"http://127.0.0.1:{18100 + SERVICES.index(service) + 1}{path}"
+    return f"http://127.0.0.1:{18100 + SERVED.index(service) + 1}{path}"
 
 
 async def test_every_service_runs_as_its_own_process_with_health_and_metrics(processes, system, small_directory):
     run, run_dir = processes
-    pids = {s: int((run_dir / "services" / f"{s}.pid").read_text()) for s in SERVICES}
-    assert len(set(pids.values())) == len(SERVICES)
+    pids = {s: int((run_dir / "services" / f"{s}.pid").read_text()) for s in SERVED}
+    assert len(set(pids.values())) == len(SERVED)
     await system.import_directory(small_directory)
     async with httpx.AsyncClient(timeout=5) as client:
+        assert (await client.get(url(CONSOLE, "/healthz"))).status_code == 200
+        assert (await client.get(url(CONSOLE, "/metrics"))).status_code == 200
         for service in SERVICES:
             assert (await client.get(url(service, "/healthz"))).json() == {"status": "ok"}
             ready = await client.get(url(service, "/readyz"))
@@ -70,10 +74,10 @@ async def test_every_service_runs_as_its_own_process_with_health_and_metrics(pro
             assert any(name.startswith("faststream_") for name in families), sorted(families)
     assert run("status").returncode == 0
     again = run("start")
-    assert again.returncode == 0 and again.stdout.count("already running") == len(SERVICES)
-    assert {s: int((run_dir / "services" / f"{s}.pid").read_text()) for s in SERVICES} == pids
+    assert again.returncode == 0 and again.stdout.count("already running") == len(SERVED)
+    assert {s: int((run_dir / "services" / f"{s}.pid").read_text()) for s in SERVED} == pids
     stopped = run("stop")
-    assert stopped.stdout.count("stopped") == len(SERVICES)
+    assert stopped.stdout.count("stopped") == len(SERVED)
     assert run("status").returncode == 1
     for pid in pids.values():
         with pytest.raises(ProcessLookupError):

@@ -2,6 +2,8 @@
 Each returns the facts its test asserts beyond the checker (windows, takeover times)."""
 
 import asyncio
+import itertools
+import json
 import os
 import signal
 import time
@@ -9,12 +11,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from neuguong.runtime.kafka import client_options
 from neuguong.runtime.leadership import takeover_bound
+from schemas import uuid7
+from schemas.topics import COMMITMENTS, dead_letter_topic
+from services import definition
 from tests.faults.cluster import REPLICA_BASE, SERVICES, FaultStack, admin_connection, settings_of
 from tests.faults.workload import Workload
+from tests.integration.chaos import Answer, Flood, Hang, Reset, Trickle
 
 PRODUCER_DELIVERY_TIMEOUT = 40.0  # aiokafka's request_timeout_ms: a batch not acknowledged by then expires
 OUTAGE = PRODUCER_DELIVERY_TIMEOUT + 5.0
@@ -30,6 +37,8 @@ class Facts:
     bound: float = 0.0
     slow_handlers: int = 0  # handlers seen waiting mid-transaction when the service was told to stop
     stopped_after: float | None = None  # seconds from SIGTERM to exit (None: not within the grace period)
+    poison: list[bytes] = field(default_factory=list)  # records no consumer can apply, put on a flowing topic
+    dead_lettered: dict[str, int] = field(default_factory=dict)  # consuming service -> poison in its dead letters
 
 
 Inject = Callable[[FaultStack, Workload, Facts], Awaitable[None]]
@@ -160,6 +169,93 @@ async def sigterm_slow_handler(stack: FaultStack, workload: Workload, facts: Fac
     await stack.run("services.sh", "start")
 
 
+# What a webhook receiver does to a first attempt: fail, time out (the sender waits 10 s for a whole answer),
+# trickle its body past that, flood a 500 MB body, reset the connection. A redirect is never followed and
+# ends a delivery dead at once by design (tests/integration/test_notifications_chaos.py), so not here.
+FIRST_ATTEMPTS = (
+    Answer(500),
+    Answer(503, {"retry-after": "1"}),
+    Hang(12),
+    Trickle(200, 12),
+    Flood(200),
+    Reset(),
+)
+
+
+async def receiver_chaos(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """The portal's receiver misbehaves on the first attempt of every delivery, each way in turn, then takes
+    the retry: every honor reaches it, under one idempotency key, however its first attempt went."""
+    receiver = stack.receiver
+    calm, acts = receiver.script, itertools.cycle(FIRST_ATTEMPTS)
+    receiver.script = lambda attempt: next(acts) if attempt == 1 else Answer(200)
+    try:
+        await at(workload, 1.0)
+        await asyncio.sleep(5)  # the last honors' first attempts
+    finally:
+        receiver.script = calm
+
+
+def poison_records(run: str) -> list[bytes]:
+    """Two kinds of poison: bytes that are no JSON at all, and JSON that is no event of the contract."""
+    return [
+        b"\x00\xff\xfe poison " + run.encode(),
+        json.dumps(
+            {"event_type": "CommitmentFiled", "event_version": 1, "payload": {"year": "một"}, "run": run},
+            ensure_ascii=False,
+        ).encode(),
+    ]
+
+
+async def poison(stack: FaultStack, workload: Workload, facts: Facts) -> None:
+    """Poison on the partitions the workload's commitments flow through, mid-stream: every consumer of the
+    topic dead-letters each record once and goes on (the checker finds the rest of the partition applied).
+    A handler raising asyncpg.DataError is the third kind, in tests/handlers/test_consumer_poison.py: no event
+    of the contract makes a handler raise it on purpose."""
+    await at(workload, 0.3)
+    settings = settings_of(stack.env)
+    facts.poison = poison_records(uuid7().hex)
+    producer = AIOKafkaProducer(**client_options(settings), acks="all")
+    await producer.start()
+    try:
+        for body, member in zip(facts.poison, workload.members, strict=False):
+            await producer.send_and_wait(settings.topic(COMMITMENTS.name), body, key=member.member_id.encode())
+    finally:
+        await producer.stop()
+
+
+async def dead_lettered(env: dict[str, str], bodies: list[bytes]) -> dict[str, int]:
+    """How many of `bodies` each service consuming commitments' topic holds in its dead letters."""
+    settings = settings_of(env)
+    found = {}
+    for service in SERVICES:
+        if COMMITMENTS.name not in definition(service).consumes:
+            continue
+        topic = settings.topic(dead_letter_topic(service).name)
+        admin = AIOKafkaAdminClient(**client_options(settings))
+        await admin.start()
+        try:
+            (described,) = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
+        partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            todo, count = {tp for tp in partitions if ends[tp] > 0}, 0
+            while todo:
+                for tp, batch in (await consumer.getmany(*todo, timeout_ms=2000)).items():
+                    count += sum(r.value in bodies for r in batch)
+                    if batch and batch[-1].offset + 1 >= ends[tp]:
+                        todo.discard(tp)
+            found[service] = count
+        finally:
+            await consumer.stop()
+    return found
+
+
 async def postgres_restart(stack: FaultStack, workload: Workload, facts: Facts) -> None:
     await at(workload, 0.3)
     started = time.monotonic()
@@ -249,6 +345,8 @@ CASES = (
     Case("consumer-kill", consumer_kill),
     Case("services-kill", services_kill),
     Case("sigterm-slow-handler", sigterm_slow_handler, pace=0.3),
+    Case("receiver-chaos", receiver_chaos, pace=0.3),
+    Case("poison", poison, pace=0.3),
     Case("postgres-restart", postgres_restart, pace=0.3),
     Case("full-redelivery", nothing),
     Case("rebalance", rebalance, pace=0.3),

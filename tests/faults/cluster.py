@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -109,6 +110,7 @@ class FaultStack:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = {**os.environ, **env}
         self.replicas: list[subprocess.Popen] = []
+        self.receiver: Any = None  # the portal's webhook receiver (tests.integration.chaos.ChaosReceiver)
 
     def script(self, name: str, *args: str) -> str:
         done = subprocess.run(

@@ -18,7 +18,7 @@ from ops.directory.demo import build_demo_directory
 from ops.directory.importer import publish_directory
 from ops.lag import wait_until_caught_up
 from schemas import uuid7
-from tests.faults.cases import CASES, RESULTS, SHORT, SLACK, Case, Facts
+from tests.faults.cases import CASES, RESULTS, SHORT, SLACK, Case, Facts, dead_lettered
 from tests.faults.checker import check, details
 from tests.faults.cluster import (
     RECEIVER_PORT,
@@ -46,6 +46,7 @@ async def stack(tmp_path_factory):
     env = environment(uuid7().hex[-8:], key_file)
     faults = FaultStack(env)
     receiver = await ChaosReceiver(lambda _: Answer(200), port=RECEIVER_PORT).start()
+    faults.receiver = receiver
     began = time.monotonic()
     try:
         await start_infra(faults)
@@ -150,6 +151,9 @@ async def test_no_command_is_lost_unexpected_duplicated_or_reordered(stack, case
     assert outcomes.count("ok") >= len(members), outcomes  # the workload got through the fault
     for start, end in facts.windows:  # commands kept being accepted while it lasted
         assert any(start <= s.finished_at <= end and s.op.outcome == "ok" for s in workload.sent), facts
+    if case.name == "poison":  # every consumer of the topic set each poison record aside once
+        facts.dead_lettered = await dead_lettered(env, facts.poison)
+        assert facts.dead_lettered and set(facts.dead_lettered.values()) == {len(facts.poison)}, facts
     if case.name == "sigterm-slow-handler":  # stopped while a handler waited mid-transaction, in time
         assert facts.slow_handlers and facts.stopped_after is not None, facts
     for seconds in facts.takeovers:

@@ -1,4 +1,4 @@
-"""How large the province-sized tests run. `make test` runs them at a quarter to half of a province's size so
+"""How large the province-sized tests run. `make test` runs them at a quarter of a province's size so
 that it stays within its ten minutes on two cores; `make province` (NG_SCALE=province) runs them at the full
 size (8 communes, about 6.000 members and 20.000 events for the recount; 10.000 workbook rows for the import)."""
 
@@ -6,5 +6,5 @@ import os
 
 PROVINCE = os.environ.get("NG_SCALE", "short") == "province"
 
-RECOUNT_COMMUNES = 8 if PROVINCE else 4
+RECOUNT_COMMUNES = 8 if PROVINCE else 2
 IMPORT_COMMUNES, IMPORT_ROWS = (6, 10_000) if PROVINCE else (2, 3_000)

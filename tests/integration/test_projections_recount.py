@@ -156,7 +156,7 @@ async def test_figures_equal_a_recount_survive_redelivery_and_a_rebuild(system, 
         assert not missing and not extra, (list(missing.items())[:5], list(extra.items())[:5])
         communes = [u for u in directory.units if u.level == "grassroots"]
         cells = [u for u in directory.units if u.level == "cell"]
-        for unit in ("lc", communes[0].unit_id, communes[3].unit_id, cells[0].unit_id, cells[-1].unit_id):
+        for unit in ("lc", communes[0].unit_id, communes[-1].unit_id, cells[0].unit_id, cells[-1].unit_id):
             await spans_equal_a_recount(
                 projections, system, wrapped, expected, directory.units, members, unit, {unit}, "historical"
             )
@@ -212,7 +212,7 @@ async def test_figures_equal_a_recount_survive_redelivery_and_a_rebuild(system, 
 
         # Across a merger: two communes become one; over the span its figures are both communes' own, counted
         # once per person, with the denominators of the merged subtree.
-        a, b = communes[1], communes[2]
+        a, b = communes[-2], communes[-1]
         merged = OrgUnitRegistered(
             unit_id="lc-x-moi", name="Đảng bộ xã Hợp Nhất", level="grassroots", parent_id="lc", kind="territorial"
         )

@@ -352,5 +352,3 @@ CASES = (
     Case("rebalance", rebalance, pace=0.3),
 )
 SHORT = ("services-kill",)
-
-RESULTS: list = []  # (case name, Verdict) of every case run, for the table printed at the end

@@ -179,6 +179,17 @@ def _check_order(history: History, verdict: Verdict) -> None:
             last = max(last, seq)
 
 
+FAULT_ROW = "fault"
+"""The name under which each fault case records (case name, commands, findings) on its test report: the
+reports reach the process that prints the table, also from pytest-xdist's workers."""
+
+
+def recorded_rows(reports: list) -> list[tuple[str, Verdict]]:
+    """The (case name, Verdict) of every fault case among test reports, in the order they ran."""
+    rows = [value for r in reports if r.when == "call" for key, value in r.user_properties if key == FAULT_ROW]
+    return [(name, Verdict(commands, found)) for name, commands, found in rows]
+
+
 def table(rows: list[tuple[str, Verdict]]) -> str:
     """One table: fault × commands × lost × unexpected × duplicated × reordered."""
     head = ("fault", "commands", *ANOMALIES)

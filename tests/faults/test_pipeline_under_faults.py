@@ -18,8 +18,8 @@ from ops.directory.demo import build_demo_directory
 from ops.directory.importer import publish_directory
 from ops.lag import wait_until_caught_up
 from schemas import uuid7
-from tests.faults.cases import CASES, RESULTS, SHORT, SLACK, Case, Facts, dead_lettered
-from tests.faults.checker import check, details
+from tests.faults.cases import CASES, SHORT, SLACK, Case, Facts, dead_lettered
+from tests.faults.checker import FAULT_ROW, check, details
 from tests.faults.cluster import (
     RECEIVER_PORT,
     FaultStack,
@@ -111,7 +111,7 @@ def members_of_case(directory, index: int) -> list:
 
 
 @pytest.mark.parametrize("case", SELECTED, ids=[c.name for c in SELECTED])
-async def test_no_command_is_lost_unexpected_duplicated_or_reordered(stack, case: Case):
+async def test_no_command_is_lost_unexpected_duplicated_or_reordered(stack, case: Case, record_property):
     faults, private_key, directory, receiver = stack
     env = faults.env
     members = members_of_case(directory, SELECTED.index(case))
@@ -140,7 +140,7 @@ async def test_no_command_is_lost_unexpected_duplicated_or_reordered(stack, case
     commune = directory.unit_path(members[0].cell_id)[1]
     seen = await history(env, since, workload.sent, receiver.keys_of_honor, commune, YEAR)
     verdict = check(seen)
-    RESULTS.append((case.name, verdict))
+    record_property(FAULT_ROW, (case.name, verdict.commands, verdict.found))  # the table at the end of the run
     outcomes = [s.op.outcome for s in workload.sent]
     resent = len(seen.carried) - len({c.event_id for c in seen.carried})  # a relay killed before its mark
     print(case.name, {o: outcomes.count(o) for o in ("ok", "failed", "unknown")}, f"re-sent {resent}", facts)

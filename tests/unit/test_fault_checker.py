@@ -1,6 +1,8 @@
 """The checker of the fault tests on hand-made histories: a clean one passes, and each anomaly is found."""
 
-from tests.faults.checker import Carried, History, Op, Staged, check, table
+from types import SimpleNamespace
+
+from tests.faults.checker import FAULT_ROW, Carried, History, Op, Staged, check, recorded_rows, table
 
 
 def event(n: int, op: str, key: str = "m-1", event_type: str = "CommitmentFiled") -> Staged:
@@ -136,3 +138,17 @@ def test_the_table_has_one_row_per_fault_and_every_count():
         " reordered ",
     ]
     assert [c.strip() for c in printed[3].split("|")[1:-1]] == ["postgres restart", "2", "0", "0", "1", "0"]
+
+
+def test_the_rows_come_from_the_reports_as_a_worker_sends_them():
+    history = clean()
+    history.stored["op-2"] = 2
+    verdict = check(history)
+    sent = [FAULT_ROW, ["postgres restart", verdict.commands, verdict.found]]  # tuples arrive as lists
+    reports = [
+        SimpleNamespace(when="setup", user_properties=[]),
+        SimpleNamespace(when="call", user_properties=[("other", 1), sent]),
+        SimpleNamespace(when="teardown", user_properties=[sent]),
+    ]
+    rows = recorded_rows(reports)
+    assert [(name, v.commands, v.count("duplicated")) for name, v in rows] == [("postgres restart", 2, 1)]

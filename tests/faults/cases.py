@@ -150,14 +150,12 @@ async def sigterm_slow_handler(stack: FaultStack, workload: Workload, facts: Fac
     try:
         async with lock.transaction():
             await lock.execute("LOCK TABLE projections.unit_figures IN ACCESS EXCLUSIVE MODE")
-            waiting = 0
-            for _ in range(100):  # until a handler waits on the lock, mid-transaction
+            waiting, deadline = 0, time.monotonic() + 30
+            while not waiting and time.monotonic() < deadline:  # until a handler waits on the lock, mid-batch
                 waiting = await lock.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ng_projections'"
-                    " AND wait_event_type = 'Lock' AND state = 'active'"
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'projections.unit_figures'::regclass"
+                    " AND NOT granted"
                 )
-                if waiting:
-                    break
                 await asyncio.sleep(0.1)
             facts.slow_handlers = waiting
             pid = stack.kill_service("projections", signal.SIGTERM)

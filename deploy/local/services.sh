@@ -73,15 +73,25 @@ wait_ready() {
   echo "$s: ready on http://127.0.0.1:$port (pid $(cat "$pids/$s.pid"))"
 }
 
-stop_one() {
-  local s=$1 pid waited=0
-  alive "$s" || { rm -f "$pids/$s.pid"; return; }
-  pid=$(cat "$pids/$s.pid")
-  kill -TERM "$pid"
-  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 20 ]; do sleep 0.5; waited=$((waited + 1)); done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  rm -f "$pids/$s.pid"
-  echo "$s: stopped"
+# SIGTERM to every running one at once, then up to 10 s for them all (each drains its batch and leaves its
+# consumer group in parallel with the others); whatever is left after that is killed.
+stop_all() {
+  local s pid waited=0 stopping=()
+  for s in "$@"; do
+    if alive "$s"; then
+      kill -TERM "$(cat "$pids/$s.pid")"
+      stopping+=("$s")
+    else
+      rm -f "$pids/$s.pid"
+    fi
+  done
+  for s in ${stopping[@]+"${stopping[@]}"}; do
+    pid=$(cat "$pids/$s.pid")
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 20 ]; do sleep 0.5; waited=$((waited + 1)); done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$pids/$s.pid"
+    echo "$s: stopped"
+  done
 }
 
 case "${1:-}" in
@@ -95,7 +105,8 @@ case "${1:-}" in
     for s in $everything; do start_one "$s"; done
     for s in $everything; do wait_ready "$s"; done ;;
   stop)
-    for s in $everything; do stop_one "$s"; done ;;
+    # shellcheck disable=SC2086  # the names, one word each
+    stop_all $everything ;;
   status)
     rc=0
     for s in $everything; do

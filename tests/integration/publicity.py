@@ -26,7 +26,7 @@ FAST = DeliverySettings(
     backoff_cap_seconds=0.4,
     request_timeout_seconds=0.5,
     breaker_threshold=3,
-    breaker_cooldown_seconds=0.1,  # an open breaker lets one probe through per cooldown: 8 honors × 6 attempts
+    breaker_cooldown_seconds=0.5,
     poll_seconds=0.2,
     retry_after_cap_seconds=5,
 )

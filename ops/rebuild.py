@@ -9,6 +9,7 @@ retention, or records deleted) would count less than the live ones: the rebuild 
 unless told to accept the missing history.
 """
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,40 @@ from ops.progress import Progress
 log = logging.getLogger(__name__)
 
 SELECT_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename"
+
+
+SWAP_PATIENCE_SECONDS = 30.0
+
+
+async def _swap(conn: asyncpg.Connection, live: str, fresh: str, retired: str) -> None:
+    """The live tables to `retired`, the rebuilt ones to `live`, in one transaction. Every table of both is
+    locked at once with NOWAIT before anything moves: a swap that waited for one table while holding another
+    could close a cycle with a query reading several of them (PostgreSQL then cancels one side, and the
+    query answered 500). Never waiting while holding a lock, the swap cannot deadlock; while queries hold the
+    tables it tries again every 50 ms, for up to SWAP_PATIENCE_SECONDS."""
+    deadline = asyncio.get_running_loop().time() + SWAP_PATIENCE_SECONDS
+    while True:
+        try:
+            async with conn.transaction():
+                moving = {
+                    schema: [r["tablename"] for r in await conn.fetch(SELECT_TABLES, schema)]
+                    for schema in (live, fresh)
+                }
+                names = [f'"{schema}"."{table}"' for schema, tables in moving.items() for table in tables]
+                await conn.execute(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE NOWAIT")
+                await _drop_tables(conn, retired)
+                for table in moving[live]:
+                    await conn.execute(f'ALTER TABLE "{live}"."{table}" SET SCHEMA "{retired}"')
+                for table in moving[fresh]:
+                    await conn.execute(f'ALTER TABLE "{fresh}"."{table}" SET SCHEMA "{live}"')
+            return
+        except asyncpg.LockNotAvailableError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(
+                    f"rebuild: the tables of {live} stayed in use for {SWAP_PATIENCE_SECONDS:.0f} s; the rebuilt"
+                    f" tables wait in {fresh}, run the rebuild again"
+                ) from None
+            await asyncio.sleep(0.05)
 
 
 class HistoryMissing(Exception):
@@ -157,12 +192,8 @@ async def rebuild(
         if not swap:
             return Rebuilt(replayed, 0, digests)
         await _refuse_missing_history(settings, partitions, accept_missing_history)  # retention may act meanwhile
-        async with live_pool.acquire() as conn, conn.transaction():
-            await _drop_tables(conn, retired)
-            for row in await conn.fetch(SELECT_TABLES, live):
-                await conn.execute(f'ALTER TABLE "{live}"."{row["tablename"]}" SET SCHEMA "{retired}"')
-            for row in await conn.fetch(SELECT_TABLES, fresh):
-                await conn.execute(f'ALTER TABLE "{fresh}"."{row["tablename"]}" SET SCHEMA "{live}"')
+        async with live_pool.acquire() as conn:
+            await _swap(conn, live, fresh, retired)
         log.info("rebuilt tables swapped in", extra={"schema": live, "replayed": replayed})
         catch_up = EventConsumer(
             settings, live_pool, metrics, definition.handlers, list(definition.consumes), dead_letters=False

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from openpyxl import Workbook, load_workbook
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
@@ -185,7 +186,8 @@ def browser(downloads):
 
 
 def wait(driver, seconds: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
+    """Until a condition holds; an element of the page a submit is leaving is stale, so look again."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def sign_in(driver, base: str, token: str, then: str = "/") -> None:

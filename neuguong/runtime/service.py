@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -173,10 +173,24 @@ async def run_service(
         finally:
             lag_task.cancel()
             await asyncio.gather(lag_task, return_exceptions=True)
-            await relay.stop()
-            await broker.stop()
+            await stop_within(relay.stop(), "relay")
+            await stop_within(broker.stop(), "broker")
     finally:
         await close_pool(pool)
+
+
+STOP_STEP_SECONDS = 10.0
+
+
+async def stop_within(step: Awaitable[None], what: str) -> None:
+    """One step of stopping, given STOP_STEP_SECONDS: a Kafka client that never finishes its goodbye (a
+    teardown under load once hung ten minutes in the relay's or the broker's stop) must not keep the service
+    from stopping within its grace period. After the bound the step is cancelled, logged, and stopping goes on:
+    nothing is lost, since offsets and outbox marks are committed only after the work they record."""
+    try:
+        await asyncio.wait_for(step, timeout=STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.error("a step of stopping did not finish; cancelled", extra={"step": what, "seconds": STOP_STEP_SECONDS})
 
 
 POOL_CLOSE_SECONDS = 10.0

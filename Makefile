@@ -36,15 +36,16 @@ demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
-# Two pytest-xdist workers (TEST_WORKERS), each on a test database of its own (tests/conftest.py); a file
-# runs whole on one worker, so a module's fixture (the secured Kafka cluster on its fixed ports) starts once.
-TEST_WORKERS ?= 2
+# TEST_WORKERS=2 runs the suite on two pytest-xdist workers, each on a test database of its own
+# (tests/conftest.py), a file whole on one worker: about 40 % faster, but under that load a Kafka client
+# wait has twice hung a test for its 600 s (NOTES.md), so the default stays one process.
+TEST_WORKERS ?= 1
 test: export NG_PG_DATABASES := neuguong neuguong_test $(foreach n,$(shell seq 0 $$(($(TEST_WORKERS) - 1))),neuguong_test_gw$(n))
 test: lint infra
 	bash deploy/local/chromium.sh
 	bash deploy/local/axe.sh
 	bash deploy/local/prometheus.sh
-	NG_FAULTS=short $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	NG_FAULTS=short $(VENV)/bin/python -m pytest $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
 # Every fault of tests/faults/cases.py, each through the workload and the checker, on a stack of its own
 # (ports from NG_FAULTS_PORT_BASE, default 30392); prints fault × commands × lost × unexpected × duplicated ×

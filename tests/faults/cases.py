@@ -32,7 +32,8 @@ SLACK = 3.0  # a loaded 2-core machine: polling and scheduling on top of the sta
 class Facts:
     """What a case observed while it broke things."""
 
-    windows: list[tuple[float, float]] = field(default_factory=list)  # monotonic (start, end) of an outage
+    windows: list[tuple[float, float]] = field(default_factory=list)  # monotonic (start, end) of a broker outage
+    database_back: float | None = None  # monotonic time PostgreSQL answered again after its crash
     takeovers: list[float] = field(default_factory=list)  # seconds until another relay led
     bound: float = 0.0
     slow_handlers: int = 0  # handlers seen waiting mid-transaction when the service was told to stop
@@ -256,11 +257,10 @@ async def dead_lettered(env: dict[str, str], bodies: list[bytes]) -> dict[str, i
 
 async def postgres_restart(stack: FaultStack, workload: Workload, facts: Facts) -> None:
     await at(workload, 0.3)
-    started = time.monotonic()
     await stack.run("postgres.sh", "crash")
     await asyncio.sleep(2)
     await stack.run("postgres.sh", "start")
-    facts.windows.append((started, time.monotonic()))
+    facts.database_back = time.monotonic()
 
 
 async def ready(port: int, timeout: float = 90.0) -> None:

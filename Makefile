@@ -37,8 +37,8 @@ demo: services
 
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
 # TEST_WORKERS=2 runs the suite on two pytest-xdist workers, each on a test database of its own
-# (tests/conftest.py), a file whole on one worker: about 40 % faster, but under that load a Kafka client
-# wait has twice hung a test for its 600 s (NOTES.md), so the default stays one process.
+# (tests/conftest.py), a file whole on one worker: about 40 % faster, but under that load a test has twice
+# hung for its 600 s with its event loop idle (cause open, NOTES.md), so the default stays one process.
 TEST_WORKERS ?= 1
 test: export NG_PG_DATABASES := neuguong neuguong_test $(foreach n,$(shell seq 0 $$(($(TEST_WORKERS) - 1))),neuguong_test_gw$(n))
 test: lint infra

@@ -1,9 +1,10 @@
 """Shared fixtures. Integration tests talk to the Kafka and PostgreSQL that deploy/local starts.
 
-`make test` runs the suite on two pytest-xdist workers. Kafka needs nothing for that (every test has its own
-topic prefix, so its own topics and consumer groups); PostgreSQL does: the tests reset the service schemas of
-their database, so each worker owns a test database of its own, `neuguong_test_gw0`, `neuguong_test_gw1`, …,
-which `make test` provisions (NG_PG_DATABASES) before it starts them."""
+`make test TEST_WORKERS=2` runs the suite on two pytest-xdist workers (the default is one process). Kafka needs
+nothing for that (every test has its own topic prefix, so its own topics and consumer groups); PostgreSQL does:
+the tests reset the service schemas of their database, so each worker owns a test database of its own,
+`neuguong_test_gw0`, `neuguong_test_gw1`, …, which `make test` provisions (NG_PG_DATABASES) before it starts
+them."""
 
 import os
 
@@ -14,7 +15,8 @@ if _worker:  # set before any setting is read: the services, the tools and their
 
 def pytest_terminal_summary(terminalreporter):
     """The fault table (fault × commands × lost × unexpected × duplicated × reordered) after a run with faults.
-    Here, not in tests/faults: under pytest-xdist only this conftest is loaded by the process that prints."""
+    Here, not in tests/faults: under pytest-xdist only this conftest is loaded by the process that prints.
+    Passed cases come before failed ones: the reports are kept per outcome."""
     from tests.faults.checker import details, recorded_rows, table
 
     rows = recorded_rows([r for outcome in ("passed", "failed") for r in terminalreporter.stats.get(outcome, [])])

@@ -185,7 +185,7 @@ reports reach the process that prints the table, also from pytest-xdist's worker
 
 
 def recorded_rows(reports: list) -> list[tuple[str, Verdict]]:
-    """The (case name, Verdict) of every fault case among test reports, in the order they ran."""
+    """The (case name, Verdict) of every fault case among test reports, in the order of `reports`."""
     rows = [value for r in reports if r.when == "call" for key, value in r.user_properties if key == FAULT_ROW]
     return [(name, Verdict(commands, found)) for name, commands, found in rows]
 

@@ -271,7 +271,7 @@ async def test_a_commune_approves_a_nomination_and_the_gate_refuses_in_words(wor
         field = card.find_element(By.NAME, "approved_by")
         field.send_keys("Đa\u0309ng ủy xã")  # decomposed (not NFC): the API refuses it, naming the field
         card.find_element(By.CSS_SELECTOR, "form[action$=chap-thuan] button").click()
-        error = browser.find_element(By.ID, f"loi-approve-approved_by-{approved}")
+        error = wait(browser).until(lambda d: d.find_element(By.ID, f"loi-approve-approved_by-{approved}"))
         assert "chữ tiếng Việt chưa ở dạng dựng sẵn (NFC)" in error.text
         field = browser.find_element(By.ID, f"approve-approved_by-{approved}")
         assert field.get_attribute("aria-invalid") == "true"
@@ -287,7 +287,7 @@ async def test_a_commune_approves_a_nomination_and_the_gate_refuses_in_words(wor
         card = browser.find_element(By.ID, f"de-nghi-{refused}")
         card.find_element(By.NAME, "approved_by").send_keys("Ban Thường vụ Đảng ủy xã")
         card.find_element(By.CSS_SELECTOR, "form[action$=chap-thuan] button").click()
-        reasons = browser.find_element(By.CSS_SELECTOR, f"#de-nghi-{refused} .ly-do").text
+        reasons = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, f"#de-nghi-{refused} .ly-do")).text
         assert "đang trong một cuộc kiểm tra, giám sát chưa kết luận" in reasons
 
     await asyncio.to_thread(decide)

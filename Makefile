@@ -45,7 +45,7 @@ test: lint infra
 	bash deploy/local/chromium.sh
 	bash deploy/local/axe.sh
 	bash deploy/local/prometheus.sh
-	NG_FAULTS=short $(VENV)/bin/python -m pytest $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+	NG_FAULTS=short $(VENV)/bin/python -m pytest --durations=30 $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
 # Every fault of tests/faults/cases.py, each through the workload and the checker, on a stack of its own
 # (ports from NG_FAULTS_PORT_BASE, default 30392); prints fault × commands × lost × unexpected × duplicated ×

@@ -181,7 +181,13 @@ async def rebuild(
             await _drop_tables(conn, fresh)
         await migrate(shadow_pool, definition.package_dir)
         applier = EventConsumer(
-            settings, shadow_pool, metrics, definition.handlers, list(definition.consumes), dead_letters=False
+            settings,
+            shadow_pool,
+            metrics,
+            definition.handlers,
+            list(definition.consumes),
+            dead_letters=False,
+            batch_scope=definition.batch_scope,
         )
         replayed, ends = await _replay(settings, applier, partitions, None, f"rebuild {live}")
         async with live_pool.acquire() as conn:
@@ -196,7 +202,13 @@ async def rebuild(
             await _swap(conn, live, fresh, retired)
         log.info("rebuilt tables swapped in", extra={"schema": live, "replayed": replayed})
         catch_up = EventConsumer(
-            settings, live_pool, metrics, definition.handlers, list(definition.consumes), dead_letters=False
+            settings,
+            live_pool,
+            metrics,
+            definition.handlers,
+            list(definition.consumes),
+            dead_letters=False,
+            batch_scope=definition.batch_scope,
         )
         caught_up, _ = await _replay(settings, catch_up, partitions, ends, "catch up")
         return Rebuilt(replayed, caught_up, digests)

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[asyncpg.Connection, Event, Envelope], Awaitable[None]]
 """Applies one event inside the consumer's open transaction."""
+BatchScope = Callable[[asyncpg.Connection], contextlib.AbstractAsyncContextManager[None]]
+"""Wraps the handler calls of one batch, in its transaction: a service may keep writes there and apply them
+once for the whole batch when the scope ends (services/projections/fold.py). Events applied one by one, after
+a batch failed, run without it."""
 
 CLAIM_IN_INBOX = """
 INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
@@ -94,8 +98,10 @@ class EventConsumer:
         topics: Iterable[str],
         group: str | None = None,
         dead_letters: bool = True,
+        batch_scope: BatchScope | None = None,
     ) -> None:
         self.settings = settings
+        self.batch_scope = batch_scope
         self.pool = pool  # None while the consumer only declares its subscriptions (ops.asyncapi)
         self.metrics = metrics
         self.handlers = handlers
@@ -211,14 +217,15 @@ class EventConsumer:
                 [r.offset for r, _ in handled],
             )
         }
-        for _, envelope in handled:
-            if envelope.event_id not in fresh:  # applied before, or twice in this batch
-                outcomes.append((envelope.event_type, "duplicate"))
-                continue
-            fresh.discard(envelope.event_id)
-            correlation_id.set(envelope.correlation_id)
-            await self.handlers[envelope.event_type](conn, _event(envelope), envelope)
-            outcomes.append((envelope.event_type, "applied"))
+        async with self.batch_scope(conn) if self.batch_scope else contextlib.nullcontext():
+            for _, envelope in handled:
+                if envelope.event_id not in fresh:  # applied before, or twice in this batch
+                    outcomes.append((envelope.event_type, "duplicate"))
+                    continue
+                fresh.discard(envelope.event_id)
+                correlation_id.set(envelope.correlation_id)
+                await self.handlers[envelope.event_type](conn, _event(envelope), envelope)
+                outcomes.append((envelope.event_type, "applied"))
         return outcomes
 
     async def _apply(self, conn: asyncpg.Connection, record: ConsumerRecord, read: Read) -> tuple[str, str]:

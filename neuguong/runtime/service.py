@@ -20,7 +20,7 @@ from neuguong.runtime.auth import TokenVerifier
 from neuguong.runtime.clock import Clock, SystemClock
 from neuguong.runtime.commands import CommandBus
 from neuguong.runtime.commands import Handler as CommandHandler
-from neuguong.runtime.consumer import EventConsumer, Handler
+from neuguong.runtime.consumer import BatchScope, EventConsumer, Handler
 from neuguong.runtime.db import create_pool, migrate
 from neuguong.runtime.edge import DOCS_STATIC
 from neuguong.runtime.errors import install_error_handlers
@@ -50,6 +50,7 @@ class ServiceDefinition:
     commands: Mapping[type, CommandHandler] = field(default_factory=dict)
     dependencies: Callable[[Settings], Mapping[str, object]] = lambda settings: {"settings": settings}
     routers: Sequence[APIRouter] = ()
+    batch_scope: BatchScope | None = None  # around each consumer batch's handler calls (runtime.consumer)
 
 
 @dataclass
@@ -127,7 +128,9 @@ def subscribe_consumer(
     subscribers."""
     if not definition.handlers:
         return None
-    consumer = EventConsumer(settings, pool, metrics, definition.handlers, definition.consumes)
+    consumer = EventConsumer(
+        settings, pool, metrics, definition.handlers, definition.consumes, batch_scope=definition.batch_scope
+    )
     consumer.subscribe(broker)
     return consumer
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from neuguong.runtime.service import ServiceDefinition
-from services.projections import api, handlers
+from services.projections import api, fold, handlers
 
 DEFINITION = ServiceDefinition(
     name="projections",
@@ -12,4 +12,5 @@ DEFINITION = ServiceDefinition(
     handlers=handlers.HANDLERS,
     consumes=handlers.TOPICS,
     routers=[api.router, api.compliance],
+    batch_scope=fold.folded,
 )

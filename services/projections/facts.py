@@ -8,6 +8,7 @@ import asyncpg
 
 from neuguong.membership import EXEMPT_STATUSES, PROBATION_DAYS
 from neuguong.periods import period_bounds
+from services.projections.fold import PENDING
 from services.projections.logic import span_months, span_years
 
 # A self-review carries no leader flags: they are those of the member's commitment of that year, which comes
@@ -199,7 +200,11 @@ async def remember_act(
     is_leader: bool | None = None,
     is_head: bool | None = None,
 ) -> None:
-    """Note that a member did `act` (filed, self_reviewed, reported, rated) in a period."""
+    """Note that a member did `act` (filed, self_reviewed, reported, rated) in a period; without leader
+    flags, those of the member's filing of the period's year."""
+    if (pending := PENDING.get()) is not None:
+        pending.remember_act(act, member_id, period, bounds, unit_path, is_leader, is_head)
+        return
     await conn.execute(INSERT_ACT, act, member_id, period, *bounds, unit_path, is_leader, is_head)
 
 

@@ -5,6 +5,7 @@ import asyncpg
 
 from neuguong.membership import EXEMPT_STATUSES, PROBATION_DAYS
 from neuguong.periods import period_bounds
+from services.projections.fold import PENDING
 
 # The read model's tables and the columns that carry its content (timestamps left out), for digests.
 READ_MODEL = {
@@ -136,6 +137,9 @@ LIMIT $5 OFFSET $6
 
 async def remember_filing(conn: asyncpg.Connection, member_id: str, year: int) -> None:
     """Note that a member filed for a year (for the members-without-commitment list)."""
+    if (pending := PENDING.get()) is not None:
+        pending.remember_filing(member_id, year)
+        return
     await conn.execute(INSERT_FILING, member_id, year)
 
 
@@ -183,6 +187,9 @@ async def add_to_figures(
     conn: asyncpg.Connection, unit_path: list[str], periods: list[str], figures: list[str], delta: int = 1
 ) -> None:
     """Add `delta` to each figure of every unit on the path (the subtree roll-up), in every period."""
+    if (pending := PENDING.get()) is not None:
+        pending.add_to_figures(unit_path, periods, figures, delta)
+        return
     await conn.execute(ADD_TO_FIGURES, unit_path, periods, figures, delta)
 
 

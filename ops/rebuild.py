@@ -51,7 +51,7 @@ async def _swap(conn: asyncpg.Connection, live: str, fresh: str, retired: str) -
                 }
                 names = [f'"{schema}"."{table}"' for schema, tables in moving.items() for table in tables]
                 await conn.execute(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE NOWAIT")
-                await _drop_tables(conn, retired)
+                await _empty_schema(conn, retired)
                 for table in moving[live]:
                     await conn.execute(f'ALTER TABLE "{live}"."{table}" SET SCHEMA "{retired}"')
                 for table in moving[fresh]:
@@ -111,9 +111,16 @@ async def table_digest(conn: asyncpg.Connection, schema: str, table: str, column
     )
 
 
-async def _drop_tables(conn: asyncpg.Connection, schema: str) -> None:
+SELECT_ROUTINES = "SELECT p.oid::regprocedure::text AS routine FROM pg_proc p WHERE p.pronamespace = $1::regnamespace"
+
+
+async def _empty_schema(conn: asyncpg.Connection, schema: str) -> None:
+    """Drop the tables and the functions of a schema: a swap moves the tables out of the rebuild schema but
+    leaves its migrations' functions behind, and the next rebuild's migrations create them again."""
     for row in await conn.fetch(SELECT_TABLES, schema):
         await conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{row["tablename"]}" CASCADE')
+    for row in await conn.fetch(SELECT_ROUTINES, schema):
+        await conn.execute(f"DROP ROUTINE IF EXISTS {row['routine']} CASCADE")  # regprocedure text is qualified
 
 
 async def _replay(
@@ -142,14 +149,14 @@ async def _replay(
         progress = Progress(label, sum(ends[tp] - firsts[tp] for tp in partitions))
         replayed = 0
         while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
-            for tp, records in (
-                await consumer.getmany(timeout_ms=1000, max_records=settings.consumer_batch_size)
-            ).items():
-                records = tuple(r for r in records if r.offset < ends[tp])
-                if records:
-                    await applier.settle(records)
-                    replayed += len(records)
-                    progress.advance(len(records))
+            # One batch per fetch, its partitions together as the service's subscribers read them: a batch per
+            # partition would be a sixth of the size, and the fold saves by the batch.
+            fetched = await consumer.getmany(timeout_ms=1000, max_records=settings.consumer_batch_size)
+            records = tuple(r for tp, rs in fetched.items() for r in rs if r.offset < ends[tp])
+            if records:
+                await applier.settle(records)
+                replayed += len(records)
+                progress.advance(len(records))
         progress.close()
         return replayed, ends
     finally:
@@ -178,7 +185,7 @@ async def rebuild(
     live_pool = await create_pool(settings)
     try:
         async with shadow_pool.acquire() as conn:
-            await _drop_tables(conn, fresh)
+            await _empty_schema(conn, fresh)
         await migrate(shadow_pool, definition.package_dir)
         applier = EventConsumer(
             settings,

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from ops.rebuild import _swap
+from ops.rebuild import _empty_schema, _swap
 from tests.integration.harness import admin_connection
 
 LIVE, FRESH, RETIRED = "swaptest", "swaptest_rebuild", "swaptest_retired"
@@ -47,3 +47,15 @@ async def test_a_query_holding_one_table_and_reading_another_is_answered_and_the
     finally:
         await reader.close()
         await swapper.close()
+
+
+async def test_after_a_swap_the_rebuild_schema_is_emptied_of_its_functions_too_so_migrations_run_again(schemas):
+    """A swap moves tables, not the functions the rebuild's migrations created (idempotency_recall); the
+    next rebuild empties the schema and runs the same migrations into it."""
+    function = f"CREATE FUNCTION {FRESH}.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'"
+    await schemas.execute(function)
+    await _swap(schemas, LIVE, FRESH, RETIRED)
+    await _empty_schema(schemas, FRESH)
+    await schemas.execute(function)  # DuplicateFunctionError had the function stayed
+    assert await schemas.fetchval(f"SELECT {FRESH}.answer()") == 42
+    assert await schemas.fetchval(f"SELECT v FROM {LIVE}.a") == "new"

@@ -181,6 +181,10 @@ class EventConsumer:
             for record, read in batch:
                 await self._apply_alone(record, read)
 
+    def read(self, record: ConsumerRecord) -> Read:
+        """A record as this consumer's readers read it (an Envelope, or Unreadable with the reason)."""
+        return self._read(record)
+
     def _read(self, record: ConsumerRecord) -> Read:
         reader = self.readers.get(self.settings.logical_topic(record.topic))
         value = record.value or b""

@@ -15,8 +15,14 @@ the run's own commitments topic first. Then, on the same records:
 3. The same SQL effect without the runtime, on the same tables (emptied in between): a raw
    consumer, one asyncpg transaction per fetched batch, offsets committed after it. First per
    event: schemas.decode, the inbox claim and the service's own handler (what the runtime runs,
-   minus FastStream and metrics); then set-based (one inbox insert and one figures upsert per
-   batch, figures summed in Python), to show what per-event round trips cost.
+   minus FastStream and metrics); then set-based: the inbox and the figures only (one statement each
+   per batch, figures summed in Python: the baseline the performance issue named), and the service's
+   whole effect folded as the service folds it (services/projections/fold.py: inbox, acts, filings,
+   figures; four statements per batch).
+4. The service again on a topic of its own with the same events, its handlers one event at a time
+   (no fold): the "before" of the set-based projections, in the same run.
+
+`--json PATH` writes the comparisons for `make bench`.
 """
 
 import asyncio
@@ -24,6 +30,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
@@ -33,6 +40,7 @@ from bench.common import (
     arguments,
     bench_slice,
     commitment_events,
+    comparison,
     kafka,
     quiet,
     report,
@@ -40,16 +48,17 @@ from bench.common import (
     topic_partitions,
     vi_decimal,
     wait_for,
+    write_results,
 )
 from neuguong.numbers import vi_number
 from neuguong.runtime.consumer import CLAIM_IN_INBOX
 from neuguong.runtime.db import create_pool
 from neuguong.runtime.outbox import headers_of
-from neuguong.runtime.service import run_service
+from neuguong.runtime.service import ServiceDefinition, run_service
 from neuguong.runtime.topics import ensure_topics
 from schemas import decode, encode, read_payload, wrap
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
-from services.projections import logic, store
+from services.projections import fold, logic, store
 from services.projections.app import DEFINITION
 from services.projections.handlers import HANDLERS
 
@@ -162,8 +171,34 @@ def per_event_sql(pool, prefix: str):
     return work
 
 
+def folded_sql(pool, prefix: str):
+    """The service's whole effect set-based: one inbox claim, then its handlers into a fold applied once
+    (services/projections/fold.py); no FastStream, no metrics."""
+
+    async def work(records) -> None:
+        envelopes = [decode(record.value) for record in records]
+        async with pool.acquire() as conn, conn.transaction():
+            claimed = {
+                row["event_id"]
+                for row in await conn.fetch(
+                    BULK_INBOX,
+                    [e.event_id for e in envelopes],
+                    [e.event_type for e in envelopes],
+                    [r.topic.removeprefix(prefix) for r in records],
+                    [r.partition for r in records],
+                    [r.offset for r in records],
+                )
+            }
+            async with fold.folded(conn):
+                for envelope in envelopes:
+                    if envelope.event_id in claimed:
+                        await HANDLERS[envelope.event_type](conn, read_payload(envelope), envelope)
+
+    return work
+
+
 def set_based_sql(pool, prefix: str):
-    """The same effect with two statements per batch: inbox rows in bulk, figures summed in Python."""
+    """Inbox and figures only, two statements per batch: inbox rows in bulk, figures summed in Python."""
 
     async def work(records) -> None:
         envelopes = [decode(record.value) for record in records]
@@ -199,6 +234,43 @@ def set_based_sql(pool, prefix: str):
     return work
 
 
+@dataclass
+class ServiceRun:
+    started: float
+    up: float
+    first_at: float
+    first_count: int
+    done: float
+    batches: int
+
+
+async def service_run(definition: ServiceDefinition, config, events: int) -> ServiceRun:
+    """services/projections (as `definition` says) started in this process until its inbox holds `events`."""
+    started = time.perf_counter()
+    async with run_service(definition, config, CollectorRegistry()) as runtime:
+        up = time.perf_counter()
+        pool = runtime.pool
+        first: tuple[float, int] | None = None
+
+        async def applied() -> bool:
+            nonlocal first
+            count = await pool.fetchval("SELECT count(*) FROM inbox")
+            if count and first is None:
+                first = (time.perf_counter(), count)
+            return count >= events
+
+        await wait_for(applied, timeout=600, interval=0.02)
+        done = time.perf_counter()
+        async with pool.acquire() as conn:
+            total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
+            # A batch is one transaction, so its inbox rows share processed_at (now()).
+            batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM inbox")
+        if total != events:
+            raise SystemExit(f"projections: lc counts {total} commitments, expected {events}")
+    assert first is not None
+    return ServiceRun(started, up, first[0], first[1], done, batches)
+
+
 async def main() -> None:
     args = arguments(__doc__.splitlines()[0], events=20000, batch=500)
     quiet()
@@ -213,36 +285,17 @@ async def main() -> None:
         raw_json = await read_all(bootstrap, topic, args.events, args.batch, json_decode)
         raw_envelope = await read_all(bootstrap, topic, args.events, args.batch, envelope_decode)
 
-        started = time.perf_counter()
-        async with run_service(DEFINITION, config, CollectorRegistry()) as runtime:
-            up = time.perf_counter()
-            pool = runtime.pool
-            first: tuple[float, int] | None = None
-
-            async def applied() -> bool:
-                nonlocal first
-                count = await pool.fetchval("SELECT count(*) FROM inbox")
-                if count and first is None:
-                    first = (time.perf_counter(), count)
-                return count >= args.events
-
-            await wait_for(applied, timeout=600, interval=0.02)
-            done = time.perf_counter()
-            async with pool.acquire() as conn:
-                total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
-                # A batch is one transaction, so its inbox rows share processed_at (now()).
-                batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM inbox")
-            if total != args.events:
-                raise SystemExit(f"projections: lc counts {total} commitments, expected {args.events}")
+        run = await service_run(DEFINITION, config, args.events)
 
         pool = await create_pool(config)
         try:
             sql_figures = []
             for name, make in (
                 ("same handler per event, asyncpg, no runtime", per_event_sql),
-                ("set-based SQL per batch, asyncpg", set_based_sql),
+                ("set-based, inbox + figures only (2 statements per batch)", set_based_sql),
+                ("set-based, the service's fold (4 statements per batch), no runtime", folded_sql),
             ):
-                await pool.execute("TRUNCATE inbox, unit_figures")
+                await pool.execute("TRUNCATE inbox, unit_figures, member_acts, filed_commitments")
                 seconds = await read_all(
                     bootstrap,
                     topic,
@@ -259,7 +312,12 @@ async def main() -> None:
         finally:
             await pool.close()
 
-    first_at, first_count = first
+    async with bench_slice("projections") as prefix:  # the same events on topics of their own
+        config = settings("projections", prefix, consumer_batch_size=args.batch, lag_interval_seconds=5.0)
+        await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
+        await publish(config.kafka_bootstrap, prefix + COMMITMENTS.name, args.events)
+        unfolded = await service_run(replace(DEFINITION, batch_scope=None), config, args.events)
+
     figures = [
         Figure("raw aiokafka consumer, no work", args.events, raw_nothing),
         Figure("raw consumer + json.loads", args.events, raw_json),
@@ -267,14 +325,20 @@ async def main() -> None:
         Figure(
             "projections service, from start",
             args.events,
-            done - started,
-            note=f"start-up {vi_decimal(up - started)} s, first batch after {vi_decimal(first_at - up)} s",
+            run.done - run.started,
+            note=f"start-up {vi_decimal(run.up - run.started)} s, "
+            f"first batch after {vi_decimal(run.first_at - run.up)} s",
         ),
         Figure(
             "projections service, steady state",
-            args.events - first_count,
-            done - first_at,
-            note=f"{vi_number(batches)} batches of {vi_decimal(args.events / batches, 1)} events on average",
+            args.events - run.first_count,
+            run.done - run.first_at,
+            note=f"{vi_number(run.batches)} batches of {vi_decimal(args.events / run.batches, 1)} events on average",
+        ),
+        Figure(
+            "projections service, handlers one by one (no fold), steady",
+            args.events - unfolded.first_count,
+            unfolded.done - unfolded.first_at,
         ),
         *sql_figures,
     ]
@@ -285,6 +349,25 @@ async def main() -> None:
         params={"events": args.events, "batch": args.batch, "body bytes": body_bytes},
     )
     print("   SQL figures commit Kafka offsets per batch like the runtime; the raw reads commit nothing.")
+    steady = figures[4].rate
+    write_results(
+        args.json,
+        [
+            comparison(
+                "projections consumer, steady state",
+                steady,
+                "events/s",
+                sql_figures[1].name,
+                sql_figures[1].rate,
+                "≥ 1,3×",
+            ),
+            comparison(
+                "projections consumer, steady state", steady, "events/s", sql_figures[2].name, sql_figures[2].rate
+            ),
+            comparison("projections consumer, steady state", steady, "events/s", figures[5].name, figures[5].rate),
+            comparison("projections consumer, steady state", steady, "events/s", figures[0].name, figures[0].rate),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,180 @@
+"""The replay: how fast `neuguong projections rebuild` rebuilds the read models from the topics.
+
+    python -m bench.replay --events 165000
+
+A history of `--events` commitment events is published to the run's own topics first: for each member a
+CommitmentFiled and then monthly SelfReflectionRecorded (one filing in four events), members spread over
+10 communes of 20 cells. Then, on the same records:
+
+1. Baselines: a raw aiokafka consumer reading every record from the start and doing nothing, then decoding
+   each into its Envelope (schemas.decode, what the rebuild does first).
+2. The real command, `neuguong projections rebuild`, as operators run it (replay into a fresh schema,
+   digests against the live one, swap), in a process of its own: wall time, events/s, and its peak RSS.
+   The live figures are checked afterwards: the province counts every filing and every self-review.
+
+`--json PATH` writes the comparisons for `make bench`.
+"""
+
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from bench.common import (
+    DATABASE,
+    Figure,
+    arguments,
+    bench_slice,
+    commitment_events,
+    comparison,
+    kafka,
+    per_second,
+    quiet,
+    report,
+    settings,
+    vi_decimal,
+    write_results,
+)
+from bench.consumer import envelope_decode, nothing, read_all
+from neuguong.numbers import vi_number
+from neuguong.runtime.db import create_pool, migrate
+from neuguong.runtime.outbox import headers_of
+from neuguong.runtime.topics import ensure_topics
+from schemas import encode, wrap
+from schemas.commitments import ItemReview, SelfReflectionRecorded
+from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
+from services.projections import store
+from services.projections.app import DEFINITION
+
+REVIEWS_PER_FILING = 3
+
+
+def history(count: int) -> list:
+    """(event, unit path) pairs: each member's filing, then its self-reviews of January to March."""
+    filings = commitment_events(-(-count // (1 + REVIEWS_PER_FILING)))
+    events: list = []
+    for filing, path in filings:
+        events.append((filing, path))
+        for month in range(1, REVIEWS_PER_FILING + 1):
+            review = SelfReflectionRecorded(
+                commitment_id=filing.commitment_id,
+                member_id=filing.member_id,
+                cell_id=filing.cell_id,
+                year=filing.year,
+                month=f"{filing.year}-{month:02d}",
+                items_reviewed=[ItemReview(item_id="p1", progress="Đã tham gia đầy đủ, đúng giờ")],
+                note="Giữ gìn phẩm chất, lối sống",
+            )
+            events.append((review, path))
+    return events[:count]
+
+
+async def publish(bootstrap: str, topic: str, events: list) -> int:
+    """Publish the history keyed by member, as services/commitments would; the average body size."""
+    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all", linger_ms=20)
+    await producer.start()
+    size = 0
+    try:
+        sends = []
+        for event, path in events:
+            envelope = wrap(event, producer="commitments", actor=event.member_id, unit_path=path, correlation_id="r")
+            body = encode(envelope)
+            size += len(body)
+            headers = [(k, v.encode()) for k, v in headers_of(envelope).items()]
+            sends.append(await producer.send(topic, body, key=event.key().encode(), headers=headers))
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+    return size // len(events)
+
+
+def rebuild_command(prefix: str) -> tuple[float, int, str]:
+    """`neuguong projections rebuild` on the run's topics: seconds, peak RSS (KiB) and what it printed."""
+    environment = {
+        **os.environ,
+        "NG_TOPIC_PREFIX": prefix,
+        "NG_PG_DATABASE": DATABASE,
+        "NG_ENVIRONMENT": "test",
+        "NG_LOG_LEVEL": "WARNING",
+    }
+    command = [str(Path(sys.executable).with_name("neuguong")), "projections", "rebuild"]  # the venv's script
+    started = time.perf_counter()
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"rebuild: exit {done.returncode}\n{done.stdout}\n{done.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: this one
+    return seconds, peak, done.stdout
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], events=165000, batch=500)
+    quiet()
+    events = history(args.events)
+    filings = sum(1 for e, _ in events if not isinstance(e, SelfReflectionRecorded))
+    async with bench_slice("projections") as prefix:
+        config = settings("projections", prefix, consumer_batch_size=args.batch)
+        bootstrap = config.kafka_bootstrap
+        topic = prefix + COMMITMENTS.name
+        await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
+        body_bytes = await publish(bootstrap, topic, events)
+        raw_nothing = await read_all(bootstrap, topic, args.events, args.batch, nothing)
+        raw_decode = await read_all(bootstrap, topic, args.events, args.batch, envelope_decode)
+
+        pool = await create_pool(config)
+        try:
+            await migrate(pool, DEFINITION.package_dir)  # the live tables the rebuild swaps out
+            seconds, peak_kib, printed = await asyncio.to_thread(rebuild_command, prefix)
+            async with pool.acquire() as conn:
+                figures = await store.select_figures(conn, "lc", "2026")
+        finally:
+            await pool.close()
+    if figures.get("commitments_filed") != filings or figures.get("self_reflections") != args.events - filings:
+        raise SystemExit(f"rebuild: lc figures {figures}, expected {filings} filings of {args.events} events")
+
+    rebuilt = Figure("neuguong projections rebuild (replay, digests, swap)", args.events, seconds)
+    report(
+        "projections rebuild from the topics",
+        [
+            Figure("raw aiokafka consumer, no work", args.events, raw_nothing),
+            Figure("raw consumer + schemas.decode (pydantic)", args.events, raw_decode),
+            rebuilt,
+        ],
+        reference="raw aiokafka consumer, no work",
+        params={"events": args.events, "filings": filings, "body bytes": body_bytes},
+    )
+    peak_mib = peak_kib / 1024
+    print(f"   rebuild: {vi_decimal(seconds, 1)} s, peak RSS {vi_decimal(peak_mib, 1)} MiB")
+    print("   " + printed.strip().replace("\n", "\n   "))
+    decode_rate = per_second(args.events, raw_decode)
+    write_results(
+        args.json,
+        [
+            comparison(
+                f"rebuild of {vi_number(args.events)} events: events/s",
+                rebuilt.rate,
+                "events/s",
+                "raw consumer + schemas.decode",
+                decode_rate,
+            ),
+            comparison(
+                f"rebuild of {vi_number(args.events)} events: seconds",
+                round(seconds, 2),
+                "s",
+                "15 s (the target)",
+                15.0,
+                "< 15 s",
+                higher_is_better=False,
+            ),
+            {"figure": "rebuild: peak RSS", "value": round(peak_mib, 1), "unit": "MiB", "baseline": "", "ratio": None},
+        ],
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

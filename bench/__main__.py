@@ -5,10 +5,9 @@
 Each benchmark runs as `python -m bench.<name> --json bench/results/<name>.json` (its own figures go
 to stdout as usual; its logs are dropped) and writes a list of comparisons: a figure, its value and
 unit, the baseline measured in the same run beside it, the ratio, and the target. The table printed at
-the end gathers them all, in the Vietnamese number format. A benchmark that is not there (bench.consumer
-and bench.replay come with the set-based projections) or that fails is named in the table; the run
-goes on. `--budget` bounds the whole run in seconds (each benchmark gets what is left, less a reserve for the
-ones still to run).
+the end gathers them all, in the Vietnamese number format. A benchmark that fails or runs out of the
+budget is named in the table; the run goes on. `--budget` bounds the whole run in seconds (each benchmark
+gets what is left, less a reserve for the ones still to run).
 """
 
 import argparse
@@ -27,7 +26,7 @@ from bench.common import vi_decimal
 from neuguong.numbers import vi_number
 
 # In running order (a benchmark that is not there takes no time).
-BENCHMARKS = ("relay", "consumer", "replay", "commands", "latency", "import_")
+BENCHMARKS = ("relay", "consumer", "replay", "scaleout", "commands", "latency", "import_")
 RESERVE = 20.0  # seconds of the budget kept for each benchmark still to run
 RESULTS = Path(__file__).with_name("results")
 

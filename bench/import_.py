@@ -1,0 +1,211 @@
+"""The commitments import: a province's workbook through `neuguong import commitments`.
+
+    python -m bench.import_ --rows 5000 [--communes 4]
+
+An XLSX of `--rows` realistic commitments is written first (every column of the form filled: two or three
+limitations, three or four plan items with their deadlines, the five target areas, in Vietnamese), for the
+members of a demo directory of `--communes` communes, several years each. A real `neuguong serve
+commitments` process starts on a free port and the directory is published to it. Then:
+
+1. Baseline: one pass over the same workbook with openpyxl in read-only mode, doing nothing with the rows
+   (the floor any importer of this file stands on).
+2. The real command, `neuguong import commitments FILE`, as clerks run it: rows/s, its peak RSS, and the
+   service's peak RSS (VmHWM) once it is done. Every row must be filed.
+
+`make bench` runs it at 5.000 rows (it must fit the five minutes); `--rows 20000 --communes 10` and more
+are run by hand (bench/README.md records them). The importer streams the workbook, so its RSS stays flat
+in the number of rows.
+"""
+
+import asyncio
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from bench.commands import RawClient, _keys, free_port
+from bench.common import (
+    admin_connection,
+    arguments,
+    bench_slice,
+    comparison,
+    per_second,
+    quiet,
+    settings,
+    vi_decimal,
+    wait_for,
+    write_results,
+)
+from neuguong.numbers import vi_number
+from neuguong.runtime.auth import mint_token
+from neuguong.workbooks.commitments import LAYOUT
+from ops.directory.demo import build_demo_directory
+from ops.directory.importer import publish_directory
+
+LIMITATIONS = [
+    "Chưa mạnh dạn đấu tranh phê bình",
+    "Ngại va chạm, còn nể nang",
+    "Chưa thường xuyên tự học, tự rèn luyện",
+    "Tác phong làm việc có lúc chưa khoa học",
+]
+PLAN = [
+    "Tham gia đầy đủ sinh hoạt chi bộ",
+    "Hướng dẫn hộ nghèo trồng quế, chăm sóc rừng",
+    "Vận động bà con thôn giữ gìn vệ sinh môi trường",
+    "Đọc và học tập chuyên đề năm về tư tưởng Hồ Chí Minh",
+    "Giúp đỡ một đảng viên mới trong chi bộ",
+]
+TARGETS = {
+    "political_ideology": "Kiên định lập trường, tuyệt đối trung thành với Đảng",
+    "ethics_lifestyle": "Sống giản dị, gần gũi nhân dân, không tham nhũng, lãng phí",
+    "working_style": "Làm việc khoa học, đúng giờ, nói đi đôi với làm",
+    "discipline": "Chấp hành nghiêm điều lệ Đảng, quy chế của cơ quan",
+    "task_results": "Hoàn thành tốt nhiệm vụ được giao, không để tồn đọng việc",
+}
+
+
+def write_workbook(path: Path, members: list[str], rows: int) -> None:
+    """`rows` commitments, each member once per year going back from 2026, in write-only mode."""
+    rng = random.Random(11)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(LAYOUT.title[:31])
+    fields = [c.field for c in LAYOUT.columns]
+    sheet.append([c.label for c in LAYOUT.columns])
+    for n in range(rows):
+        member, year = members[n % len(members)], 2026 - n // len(members)
+        plan = [
+            f"{title} | {rng.randint(1, 28):02d}/{rng.randint(2, 12):02d}/{year}"
+            for title in rng.sample(PLAN, rng.randint(3, 4))
+        ]
+        cells = {
+            "member_id": member,
+            "year": str(year),
+            "limitations": "\n".join(rng.sample(LIMITATIONS, rng.randint(2, 3))),
+            "plan": "\n".join(plan),
+            **TARGETS,
+        }
+        sheet.append([cells.get(field, "") for field in fields])
+    book.save(path)
+
+
+def read_only_pass(path: Path) -> float:
+    """Seconds for openpyxl to stream every row of the workbook, doing nothing with them."""
+    started = time.perf_counter()
+    book = load_workbook(path, read_only=True, data_only=True)
+    for _ in book.worksheets[0].iter_rows(values_only=True):
+        pass
+    book.close()
+    return time.perf_counter() - started
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A running process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], rows=5000, communes=4)
+    quiet()
+    directory = build_demo_directory(communes=args.communes)
+    members = [m.member_id for m in directory.members if not m.left]
+    if args.rows > len(members) * 20:
+        raise SystemExit(f"--rows {args.rows}: at most 20 years of {len(members)} members; give more --communes")
+    async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
+        config = settings("commitments", prefix)
+        folder = tempfile.TemporaryDirectory(prefix="ngbench-import-")
+        path = Path(folder.name) / "cam-ket-nam.xlsx"
+        started = time.perf_counter()
+        write_workbook(path, members, args.rows)
+        written = time.perf_counter() - started
+        env = {
+            **os.environ,
+            "NG_ENVIRONMENT": "test",
+            "NG_TOPIC_PREFIX": prefix,
+            "NG_PG_DATABASE": config.pg_database,
+            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+            "NG_PG_PORT": str(config.pg_port),
+            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+            "NG_LOG_LEVEL": "WARNING",
+        }
+        neuguong = str(Path(sys.executable).with_name("neuguong"))
+        port = free_port()
+        server = await asyncio.create_subprocess_exec(
+            neuguong,
+            "serve",
+            "commitments",
+            "--port",
+            str(port),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        admin = await admin_connection()
+        try:
+
+            async def ready() -> bool:
+                try:
+                    async with RawClient(port, 1) as client:
+                        return (await client.request("GET", "/readyz"))[0] == 200
+                except OSError:
+                    return False
+
+            await wait_for(ready, timeout=90, interval=0.3)
+            await publish_directory(config, directory, source_name="bench")
+            await wait_for(
+                lambda: admin.fetchval(
+                    "SELECT count(*) >= $1 FROM commitments.directory_members", len(directory.members)
+                ),
+                timeout=300,
+            )
+            baseline = await asyncio.to_thread(read_only_pass, path)
+            token = mint_token(private_key, sub="tinh-uy", role="committee", unit="lc")
+            command = [neuguong, "import", "commitments", str(path), "--url", f"http://127.0.0.1:{port}"]
+            started = time.perf_counter()
+            done = await asyncio.to_thread(
+                subprocess.run, command, env={**env, "NG_TOKEN": token}, capture_output=True, text=True, check=False
+            )
+            seconds = time.perf_counter() - started
+            importer_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest waited child
+            service_mib = peak_rss_mib(server.pid)
+            filed = await admin.fetchval("SELECT count(*) FROM commitments.commitments")
+        finally:
+            await admin.close()
+            server.terminate()
+            await server.wait()
+            folder.cleanup()
+    if done.returncode != 0 or filed != args.rows:
+        raise SystemExit(f"import: exit {done.returncode}, {filed} filed of {args.rows}\n{done.stdout[-2000:]}")
+
+    rate, floor = per_second(args.rows, seconds), per_second(args.rows, baseline)
+    print("\n== commitments import (neuguong import commitments, XLSX) ==")
+    print(
+        f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; rows={vi_number(args.rows)}, "
+        f"members={vi_number(len(members))}; workbook written in {vi_decimal(written, 1)} s"
+    )
+    print(f"   openpyxl read-only pass          {vi_decimal(baseline, 2):>8} s  {vi_number(floor):>8} rows/s")
+    print(f"   neuguong import commitments      {vi_decimal(seconds, 2):>8} s  {vi_number(rate):>8} rows/s")
+    print(f"   peak RSS: importer {vi_decimal(importer_mib, 1)} MiB, service {vi_decimal(service_mib, 1)} MiB")
+    print("   " + done.stdout.strip().splitlines()[0])
+    write_results(
+        args.json,
+        [
+            comparison(
+                f"import of {vi_number(args.rows)} rows: rows/s", rate, "rows/s", "openpyxl read-only pass", floor
+            ),
+            {"figure": "import: importer peak RSS", "value": round(importer_mib, 1), "unit": "MiB", "ratio": None},
+            {"figure": "import: service peak RSS", "value": round(service_mib, 1), "unit": "MiB", "ratio": None},
+        ],
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,163 @@
+"""Scale-out of the projections: one, two and three replicas in one consumer group on a topic of 6 partitions.
+
+    python -m bench.scaleout --events 30000 --replicas 1,2,3
+
+For each number of replicas, on topics of its own: that many `neuguong serve projections` processes start
+on free ports (one consumer group, the partitions shared out among them); once every one answers /readyz
+and the group has settled, `--events` commitment events (bench.replay's history: a filing, then monthly
+self-reviews, keyed by member) are published, and the run is timed from the first publish to the last
+event in the shared inbox. Each replica's share comes from its own /metrics (events applied). Printed:
+events/s in total and per replica, beside the one-replica run as the baseline.
+
+The machine of the run sets the ceiling: on 2 cores, PostgreSQL, Kafka and the replicas share them, so the
+total cannot grow the way it would with a core per replica; the even split of the partitions and the per-
+replica rates are what carry over to more cores (bench/CAPACITY.md).
+"""
+
+import asyncio
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from bench.commands import RawClient, _keys, free_port
+from bench.common import (
+    admin_connection,
+    arguments,
+    bench_slice,
+    comparison,
+    quiet,
+    settings,
+    vi_decimal,
+    wait_for,
+    write_results,
+)
+from bench.replay import history, publish
+from neuguong.numbers import vi_number
+from neuguong.runtime.topics import ensure_topics
+from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
+
+APPLIED = re.compile(rb'^neuguong_events_consumed_total\{[^}]*outcome="applied"[^}]*\} ([0-9.e+]+)$', re.M)
+SETTLE_SECONDS = 4.0  # after the last replica is ready: its join moves the group's partitions once more
+
+
+async def applied_by(port: int) -> int:
+    """Events a replica applied, from its /metrics."""
+    async with RawClient(port, 1) as client:
+        status, body = await client.request("GET", "/metrics")
+    if status != 200:
+        raise SystemExit(f"replica on {port}: /metrics answered {status}")
+    return round(sum(float(value) for value in APPLIED.findall(body)))
+
+
+async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float, list[int]]:
+    """Seconds from the first publish to the last applied event, and each replica's share."""
+    async with bench_slice("projections") as prefix:
+        config = settings("projections", prefix)
+        await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
+        env = {
+            **os.environ,
+            "NG_ENVIRONMENT": "test",
+            "NG_TOPIC_PREFIX": prefix,
+            "NG_PG_DATABASE": config.pg_database,
+            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+            "NG_PG_PORT": str(config.pg_port),
+            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+            "NG_LOG_LEVEL": "WARNING",
+        }
+        neuguong = str(Path(sys.executable).with_name("neuguong"))
+        ports = [free_port() for _ in range(replicas)]
+        servers = [
+            await asyncio.create_subprocess_exec(
+                neuguong,
+                "serve",
+                "projections",
+                "--port",
+                str(port),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            for port in ports
+        ]
+        admin = await admin_connection()
+        try:
+
+            async def ready() -> bool:
+                for port in ports:
+                    try:
+                        async with RawClient(port, 1) as client:
+                            if (await client.request("GET", "/readyz"))[0] != 200:
+                                return False
+                    except OSError:
+                        return False
+                return True
+
+            await wait_for(ready, timeout=120, interval=0.3)
+            await asyncio.sleep(SETTLE_SECONDS)
+            started = time.perf_counter()
+            await publish(config.kafka_bootstrap, prefix + COMMITMENTS.name, events)
+            await wait_for(
+                lambda: admin.fetchval("SELECT count(*) >= $1 FROM projections.inbox", len(events)),
+                timeout=600,
+                interval=0.05,
+            )
+            seconds = time.perf_counter() - started
+            shares = [await applied_by(port) for port in ports]
+        finally:
+            await admin.close()
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                await server.wait()
+    if sum(shares) != len(events):
+        raise SystemExit(f"{replicas} replicas applied {shares}, expected {len(events)} in all")
+    return seconds, shares
+
+
+async def main() -> None:
+    args = arguments(__doc__.splitlines()[0], events=30000, replicas="1,2,3")
+    quiet()
+    counts = [int(n) for n in args.replicas.split(",")]
+    events = history(args.events)
+    runs = {}
+    async with _keys() as (_, public_file):
+        for replicas in counts:
+            runs[replicas] = await one_run(replicas, events, public_file)
+
+    print("\n== projections replicas in one consumer group (commitments.events, 6 partitions) ==")
+    print(f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; events={vi_number(args.events)}")
+    print(f"   {'replicas':>8}  {'seconds':>8}  {'events/s':>9}  {'vs 1':>6}  per replica (events applied, events/s)")
+    base = args.events / runs[counts[0]][0]
+    results = []
+    for replicas, (seconds, shares) in runs.items():
+        rate = args.events / seconds
+        each = ", ".join(f"{vi_number(n)} ({vi_number(round(n / seconds))}/s)" for n in shares)
+        print(
+            f"   {replicas:>8}  {vi_decimal(seconds):>8}  {vi_number(round(rate)):>9}  "
+            f"{vi_decimal(rate / base):>5}×  {each}"
+        )
+        results.append(
+            comparison(
+                f"projections, {replicas} replica(s): events/s in all",
+                round(rate),
+                "events/s",
+                f"{counts[0]} replica(s), same run",
+                round(base),
+            )
+        )
+        results.append(
+            comparison(
+                f"projections, {replicas} replica(s): least share of one replica",
+                min(shares) / args.events,
+                "",
+                "an even split",
+                1 / replicas,
+            )
+        )
+    write_results(args.json, results)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

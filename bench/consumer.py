@@ -14,11 +14,11 @@ the run's own commitments topic first. Then, on the same records:
    included) and steady state (from the first applied batch to the last).
 3. The same SQL effect without the runtime, on the same tables (emptied in between): a raw
    consumer, one asyncpg transaction per fetched batch, offsets committed after it. First per
-   event: schemas.decode, the inbox claim and the service's own handler (what the runtime runs,
-   minus FastStream and metrics); then set-based: the inbox and the figures only (one statement each
-   per batch, figures summed in Python: the baseline the performance issue named), and the service's
-   whole effect folded as the service folds it (services/projections/fold.py: inbox, acts, filings,
-   figures; four statements per batch).
+   event (the first 5.000 events): schemas.decode, the inbox claim and the service's own handler
+   (what the runtime runs, minus FastStream and metrics); then set-based: the inbox and the figures
+   only (one statement each per batch, figures summed in Python: the baseline the performance issue
+   named), and the service's whole effect folded as the service folds it
+   (services/projections/fold.py: inbox, acts, filings, figures; four statements per batch).
 4. The service again on a topic of its own with the first 5.000 of the same events, its handlers one
    event at a time (no fold): the "before" of the set-based projections, in the same run.
 
@@ -287,6 +287,7 @@ async def main() -> None:
 
         run = await service_run(DEFINITION, config, args.events)
 
+        before = min(args.events, 5000)  # the one-by-one runs: ~450 events/s here, a steady rate within seconds
         pool = await create_pool(config)
         try:
             sql_figures = []
@@ -296,26 +297,26 @@ async def main() -> None:
                 ("set-based, the service's fold (4 statements per batch), no runtime", folded_sql),
             ):
                 await pool.execute("TRUNCATE inbox, unit_figures, member_acts, filed_commitments")
+                count = before if make is per_event_sql else args.events  # per event: a steady rate is enough
                 seconds = await read_all(
                     bootstrap,
                     topic,
-                    args.events,
+                    count,
                     args.batch,
                     make(pool, prefix),
                     group=f"{prefix}bench-{len(sql_figures)}",
                 )
                 async with pool.acquire() as conn:
                     total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
-                if total != args.events:
-                    raise SystemExit(f"{name}: lc counts {total}, expected {args.events}")
-                sql_figures.append(Figure(name, args.events, seconds))
+                if total is None or total < count:  # the last fetch may go past `count`
+                    raise SystemExit(f"{name}: lc counts {total}, expected {count} or more")
+                sql_figures.append(Figure(name, total, seconds))
         finally:
             await pool.close()
 
     async with bench_slice("projections") as prefix:  # the same events on topics of their own
         config = settings("projections", prefix, consumer_batch_size=args.batch, lag_interval_seconds=5.0)
         await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
-        before = min(args.events, 5000)  # ~450 events/s here: a steady rate within ten seconds
         await publish(config.kafka_bootstrap, prefix + COMMITMENTS.name, before)
         unfolded = await service_run(replace(DEFINITION, batch_scope=None), config, before)
 

@@ -1,6 +1,6 @@
 """The commitments import: a province's workbook through `neuguong import commitments`.
 
-    python -m bench.import_ --rows 5000 [--communes 4]
+    python -m bench.import_ --rows 3000 [--communes 3]
 
 An XLSX of `--rows` realistic commitments is written first (every column of the form filled: two or three
 limitations, three or four plan items with their deadlines, the five target areas, in Vietnamese), for the
@@ -12,7 +12,7 @@ commitments` process starts on a free port and the directory is published to it.
 2. The real command, `neuguong import commitments FILE`, as clerks run it: rows/s, its peak RSS, and the
    service's peak RSS (VmHWM) once it is done. Every row must be filed.
 
-`make bench` runs it at 5.000 rows (it must fit the five minutes); `--rows 20000 --communes 10` and more
+`make bench` runs it at 3.000 rows (it must fit the five minutes); `--rows 20000 --communes 10` and more
 are run by hand (bench/README.md records them). The importer streams the workbook, so its RSS stays flat
 in the number of rows.
 """
@@ -113,7 +113,7 @@ def peak_rss_mib(pid: int) -> float:
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], rows=5000, communes=4)
+    args = arguments(__doc__.splitlines()[0], rows=3000, communes=3)
     quiet()
     directory = build_demo_directory(communes=args.communes)
     members = [m.member_id for m in directory.members if not m.left]

@@ -1,6 +1,6 @@
 """Scale-out of the projections: one, two and three replicas in one consumer group on a topic of 6 partitions.
 
-    python -m bench.scaleout --events 30000 --replicas 1,2,3
+    python -m bench.scaleout --events 20000 --replicas 1,2,3
 
 For each number of replicas, on topics of its own: that many `neuguong serve projections` processes start
 on free ports (one consumer group, the partitions shared out among them); once every one answers /readyz
@@ -117,7 +117,7 @@ async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], events=30000, replicas="1,2,3")
+    args = arguments(__doc__.splitlines()[0], events=20000, replicas="1,2,3")
     quiet()
     counts = [int(n) for n in args.replicas.split(",")]
     events = history(args.events)

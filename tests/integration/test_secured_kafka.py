@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,31 @@ RUN_DIR = Path(os.environ.get("NG_RUN_DIR", ROOT / ".run"))
 SECURE_PORT = int(os.environ.get("NG_KAFKA_SECURE_PORT", int(os.environ.get("NG_KAFKA_PORT", "29092")) + 10))
 
 
-@pytest.fixture(scope="session")
-def secured_broker() -> dict:
-    """The secured broker (started when it is not running; deploy/local/down.sh stops it)."""
-    started = subprocess.run(
-        ["bash", str(ROOT / "deploy" / "local" / "kafka.sh"), "start"],
-        env={**os.environ, "NG_KAFKA_SECURE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@pytest.fixture(scope="module")
+def secured_broker() -> Iterator[dict]:
+    """The secured broker, for this module's tests: started when it is not running, and stopped after them if
+    they started it (a JVM idling through the rest of the suite costs it CPU)."""
+
+    def kafka(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", str(ROOT / "deploy" / "local" / "kafka.sh"), command],
+            env={**os.environ, "NG_KAFKA_SECURE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    was_running = kafka("status").returncode == 0
+    started = kafka("start")
     assert started.returncode == 0, started.stdout + started.stderr
-    return {
+    yield {
         "kafka_bootstrap": f"127.0.0.1:{SECURE_PORT}",
         "kafka_security_protocol": "SASL_SSL",
         "kafka_ssl_cafile": RUN_DIR / "kafka-secure" / "tls" / "ca.crt",
     }
+    if not was_running:
+        stopped = kafka("stop")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
 
 
 @pytest.fixture

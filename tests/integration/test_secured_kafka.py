@@ -114,14 +114,28 @@ async def test_a_filed_commitment_reaches_the_figures_through_the_secured_broker
         assert response.status_code == 201, response.text
         viewer = system.token("tinh-uy", "committee", province)
 
+        last = {}
+
         async def filed() -> bool:
             reply = await projections.client.get(
                 f"/units/{province}/figures", params={"period": "2026"}, headers=viewer
             )
+            last["reply"] = (reply.status_code, reply.text[:300])
             # 404 until projections has the province from the directory
             return reply.status_code == 200 and reply.json()["figures"].get("commitments_filed") == 1
 
-        await eventually(filed, timeout=90)  # three brokers with TLS and SASL beside the rest of the suite on 2 cores
+        try:
+            await eventually(filed, timeout=90)  # TLS and SASL beside the rest of the suite on 2 cores
+        except AssertionError as late:  # say where the event stopped: once seen under a full make test
+            outbox = await commitments.runtime.pool.fetch(
+                "SELECT event_type, published_at IS NOT NULL AS sent FROM outbox"
+            )
+            inbox = await projections.runtime.pool.fetch('SELECT event_type, partition, "offset" FROM inbox')
+            figures = await projections.runtime.pool.fetch(
+                "SELECT unit_id, period, figure, value FROM unit_figures WHERE figure LIKE 'commitments_filed%'"
+            )
+            where = {"outbox": outbox, "inbox": [r for r in inbox if r["event_type"] == "CommitmentFiled"]}
+            raise AssertionError(f"{late}; {where}; figures {figures}; last answer {last.get('reply')}") from None
 
 
 async def test_projections_cannot_publish_honors_and_nothing_is_written(secured):

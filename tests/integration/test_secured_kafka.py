@@ -128,13 +128,18 @@ async def test_a_filed_commitment_reaches_the_figures_through_the_secured_broker
             await eventually(filed, timeout=90)  # TLS and SASL beside the rest of the suite on 2 cores
         except AssertionError as late:  # say where the event stopped: once seen under a full make test
             outbox = await commitments.runtime.pool.fetch(
-                "SELECT event_type, published_at IS NOT NULL AS sent FROM outbox"
+                "SELECT event_type, published_at IS NOT NULL AS sent, parked_reason FROM outbox"
             )
             inbox = await projections.runtime.pool.fetch('SELECT event_type, partition, "offset" FROM inbox')
             figures = await projections.runtime.pool.fetch(
                 "SELECT unit_id, period, figure, value FROM unit_figures WHERE figure LIKE 'commitments_filed%'"
             )
-            where = {"outbox": outbox, "inbox": [r for r in inbox if r["event_type"] == "CommitmentFiled"]}
+            leader = await commitments.runtime.pool.fetchrow("SELECT term, holder FROM relay_leadership")
+            where = {
+                "outbox": outbox,
+                "relay leader": leader,
+                "inbox": [r for r in inbox if r["event_type"] == "CommitmentFiled"],
+            }
             raise AssertionError(f"{late}; {where}; figures {figures}; last answer {last.get('reply')}") from None
 
 

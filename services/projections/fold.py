@@ -12,7 +12,8 @@ at the end of the batch, in its transaction:
   event by event).
 
 Rows that a later event of the same batch reads or changes (ratings, sessions, honors, checks) are written at
-once as before. tests/property/test_fold.py runs random histories both ways and requires equal tables.
+once as before. tests/handlers/test_projections_fold.py runs random histories both ways and requires equal
+tables.
 """
 
 import contextlib

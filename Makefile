@@ -10,7 +10,7 @@ help:
 	@echo "make demo   — start Kafka, PostgreSQL and every service, load the demo province, print where to look"
 	@echo "make test   — run the whole test suite (starts Kafka and PostgreSQL when needed)"
 	@echo "make faults — every fault over the whole pipeline on its own 3-node Kafka cluster; prints the table"
-	@echo "make province — the province-sized tests at full size (recount over 8 communes, a 10.000-row import)"
+	@echo "make province — the province-sized tests at full size (recount over 8 communes, a 10.000-row import, the fold over 30.000+ events)"
 	@echo "make bench  — every benchmark beside its baseline from the same run, in under 5 minutes (bench/README.md)"
 	@echo "make lint   — ruff (lint and format), mypy, and the import layers (part of make test)"
 	@echo "make stop   — stop the services, Kafka and PostgreSQL"
@@ -56,7 +56,7 @@ faults: venv
 # The province-sized tests at a province's size (tests/scale.py); `make test` runs them smaller.
 province: venv infra
 	NG_SCALE=province $(VENV)/bin/python -m pytest tests/integration/test_projections_recount.py \
-	  tests/integration/test_commitments_import.py -p no:cacheprovider
+	  tests/integration/test_commitments_import.py tests/handlers/test_projections_fold.py -p no:cacheprovider
 
 # Every benchmark with its defaults; one table of figures beside their baselines (bench/results/*.json).
 bench: venv infra

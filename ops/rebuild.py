@@ -160,16 +160,21 @@ async def _replay(
                     continue
                 events = [applier.read(record) for record in records]
                 if applying is not None:
-                    await applying
+                    written, applying = applying, None
+                    await written
                 applying = asyncio.create_task(applier.settle(records, events))
                 replayed += len(records)
                 progress.advance(len(records))
             if applying is not None:
-                await applying
+                written, applying = applying, None
+                await written
         finally:
-            if applying is not None and not applying.done():
-                applying.cancel()
-                await asyncio.gather(applying, return_exceptions=True)
+            if applying is not None:  # not awaited yet: the replay failed elsewhere meanwhile
+                if not applying.done():
+                    applying.cancel()
+                (outcome,) = await asyncio.gather(applying, return_exceptions=True)
+                if isinstance(outcome, Exception):  # say this failure too, not only the one being raised
+                    log.error("a replayed batch failed as well", exc_info=outcome)
         progress.close()
         return replayed, ends
     finally:

@@ -75,6 +75,10 @@ class Fold:
     acts: dict[ActKey, Act] = field(default_factory=dict)  # the first of each key, as ON CONFLICT DO NOTHING keeps
 
     def add_to_figures(self, unit_path: list[str], periods: list[str], figures: list[str], delta: int) -> None:
+        if len(set(unit_path)) != len(unit_path):
+            # One by one the upsert refuses to touch a row twice; here the batch fails as well, and is then
+            # applied one event at a time, where this event meets that refusal (retried, then dead-lettered).
+            raise ValueError(f"unit_path: a unit appears twice in {unit_path}")
         for unit in unit_path:
             for period in periods:
                 for figure in figures:

@@ -135,9 +135,14 @@ async def test_a_filed_commitment_reaches_the_figures_through_the_secured_broker
                 "SELECT unit_id, period, figure, value FROM unit_figures WHERE figure LIKE 'commitments_filed%'"
             )
             leader = await commitments.runtime.pool.fetchrow("SELECT term, holder FROM relay_leadership")
+            relays = await commitments.runtime.pool.fetch(  # more than one: a relay of an earlier test lives on
+                "SELECT a.pid, a.backend_start, l.granted FROM pg_stat_activity a LEFT JOIN pg_locks l"
+                " ON l.pid = a.pid AND l.locktype = 'advisory' WHERE a.application_name = 'commitments-relay'"
+            )
             where = {
                 "outbox": outbox,
                 "relay leader": leader,
+                "relay sessions": relays,
                 "inbox": [r for r in inbox if r["event_type"] == "CommitmentFiled"],
             }
             raise AssertionError(f"{late}; {where}; figures {figures}; last answer {last.get('reply')}") from None

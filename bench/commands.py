@@ -209,16 +209,7 @@ async def main() -> None:
     async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
         config = settings("commitments", prefix)
         port = free_port()
-        server_env = {
-            **os.environ,
-            "NG_ENVIRONMENT": "test",
-            "NG_TOPIC_PREFIX": prefix,
-            "NG_PG_DATABASE": config.pg_database,
-            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-            "NG_PG_PORT": str(config.pg_port),
-            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
-            "NG_LOG_LEVEL": "WARNING",
-        }
+        server_env = serve_env(config, public_file)
         server = await serve(port, server_env, workers=1)
         print(f"server: neuguong serve commitments, pid {server.pid}, port {port}", file=sys.stderr)
         pool = None
@@ -227,13 +218,13 @@ async def main() -> None:
             limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
 
-                async def ready() -> bool:
+                async def answering() -> bool:
                     try:
                         return (await client.get("/readyz")).status_code == 200
                     except httpx.TransportError:
                         return False
 
-                await wait_for(ready, timeout=60, interval=0.2)
+                await wait_for(answering, timeout=60, interval=0.2)
                 pool_max = config.pg_pool_max  # the server's (default NG_PG_POOL_MAX)
                 pool = await create_pool(
                     settings("commitments", prefix, pg_pool_max=args.concurrency), min_size=args.concurrency
@@ -326,7 +317,7 @@ async def main() -> None:
             await server.wait()
             port = free_port()
             server = await serve(port, server_env, workers=args.workers)
-            await wait_for(lambda: _ready(port), timeout=90, interval=0.3)
+            await wait_for(lambda: ready(port), timeout=90, interval=0.3)
             first = min(years) - 1
             later_years = range(first, first - (args.requests // len(members) + 1), -1)
             more_jobs = [(m, year) for year in later_years for m in members][: args.requests]
@@ -442,13 +433,29 @@ async def main() -> None:
     )
 
 
-async def serve(port: int, env: dict[str, str], *, workers: int) -> asyncio.subprocess.Process:
-    """`neuguong serve commitments` on `port` with `workers` processes."""
+def serve_env(config, public_file: Path) -> dict[str, str]:
+    """The environment of a `neuguong serve` process of a benchmark: its topic prefix and database, quiet."""
+    return {
+        **os.environ,
+        "NG_ENVIRONMENT": "test",
+        "NG_TOPIC_PREFIX": config.topic_prefix,
+        "NG_PG_DATABASE": config.pg_database,
+        "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+        "NG_PG_PORT": str(config.pg_port),
+        "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
+        "NG_LOG_LEVEL": "WARNING",
+    }
+
+
+async def serve(
+    port: int, env: dict[str, str], *, workers: int = 1, name: str = "commitments"
+) -> asyncio.subprocess.Process:
+    """`neuguong serve NAME` on `port` with `workers` processes."""
     neuguong = Path(sys.executable).with_name("neuguong")
     return await asyncio.create_subprocess_exec(
         str(neuguong),
         "serve",
-        "commitments",
+        name,
         "--port",
         str(port),
         "--workers",
@@ -459,12 +466,16 @@ async def serve(port: int, env: dict[str, str], *, workers: int) -> asyncio.subp
     )
 
 
-async def _ready(port: int) -> bool:
-    try:
-        async with RawClient(port, 1) as client:
-            return (await client.request("GET", "/readyz"))[0] == 200
-    except OSError:
-        return False
+async def ready(*ports: int) -> bool:
+    """Every server on `ports` answers /readyz with 200."""
+    for port in ports:
+        try:
+            async with RawClient(port, 1) as client:
+                if (await client.request("GET", "/readyz"))[0] != 200:
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 async def _count(pool, table: str, expected: int) -> bool:

@@ -231,6 +231,33 @@ def commitment_events(
     return events
 
 
+async def publish_events(bootstrap: str, topic: str, events: list, correlation_id: str) -> int:
+    """Publish (commitment event, unit path) pairs in their envelopes as services/commitments would, keyed
+    by member, with the relay's headers; the average body size."""
+    from aiokafka import AIOKafkaProducer
+
+    from neuguong.runtime.outbox import headers_of
+    from schemas import encode, wrap
+
+    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all", linger_ms=20)
+    await producer.start()
+    size = 0
+    try:
+        sends = []
+        for event, path in events:
+            envelope = wrap(
+                event, producer="commitments", actor=event.member_id, unit_path=path, correlation_id=correlation_id
+            )
+            body = encode(envelope)
+            size += len(body)
+            headers = [(k, v.encode()) for k, v in headers_of(envelope).items()]
+            sends.append(await producer.send(topic, body, key=event.key().encode(), headers=headers))
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+    return size // len(events)
+
+
 async def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0) -> list[Any]:
     """The partitions of a topic, once the client's metadata knows them."""
     from aiokafka import TopicPartition

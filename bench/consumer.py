@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
 from bench.common import (
@@ -42,6 +42,7 @@ from bench.common import (
     commitment_events,
     comparison,
     kafka,
+    publish_events,
     quiet,
     report,
     settings,
@@ -53,10 +54,9 @@ from bench.common import (
 from neuguong.numbers import vi_number
 from neuguong.runtime.consumer import CLAIM_IN_INBOX
 from neuguong.runtime.db import create_pool
-from neuguong.runtime.outbox import headers_of
 from neuguong.runtime.service import ServiceDefinition, run_service
 from neuguong.runtime.topics import ensure_topics
-from schemas import decode, encode, read_payload, wrap
+from schemas import decode, read_payload
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
 from services.projections import fold, logic, store
 from services.projections.app import DEFINITION
@@ -77,29 +77,7 @@ ON CONFLICT (unit_id, period, figure) DO UPDATE SET value = unit_figures.value +
 
 async def publish(bootstrap: str, topic: str, count: int) -> int:
     """Publish `count` CommitmentFiled envelopes; returns the average body size."""
-    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all", linger_ms=20)
-    await producer.start()
-    size = 0
-    try:
-        sends = []
-        for event, path in commitment_events(count):
-            envelope = wrap(
-                event, producer="commitments", actor=event.member_id, unit_path=path, correlation_id="bench-consumer"
-            )
-            body = encode(envelope)
-            size += len(body)
-            sends.append(
-                await producer.send(
-                    topic,
-                    body,
-                    key=event.key().encode(),
-                    headers=[(k, v.encode()) for k, v in headers_of(envelope).items()],
-                )
-            )
-        await asyncio.gather(*sends)
-    finally:
-        await producer.stop()
-    return size // count
+    return await publish_events(bootstrap, topic, commitment_events(count), "bench-consumer")
 
 
 async def read_all(
@@ -171,6 +149,19 @@ def per_event_sql(pool, prefix: str):
     return work
 
 
+async def claim_in_bulk(conn, records, envelopes, prefix: str) -> set:
+    """The batch's inbox rows in one statement; the ids of the events not applied before."""
+    rows = await conn.fetch(
+        BULK_INBOX,
+        [e.event_id for e in envelopes],
+        [e.event_type for e in envelopes],
+        [r.topic.removeprefix(prefix) for r in records],
+        [r.partition for r in records],
+        [r.offset for r in records],
+    )
+    return {row["event_id"] for row in rows}
+
+
 def folded_sql(pool, prefix: str):
     """The service's whole effect set-based: one inbox claim, then its handlers into a fold applied once
     (services/projections/fold.py); no FastStream, no metrics."""
@@ -178,17 +169,7 @@ def folded_sql(pool, prefix: str):
     async def work(records) -> None:
         envelopes = [decode(record.value) for record in records]
         async with pool.acquire() as conn, conn.transaction():
-            claimed = {
-                row["event_id"]
-                for row in await conn.fetch(
-                    BULK_INBOX,
-                    [e.event_id for e in envelopes],
-                    [e.event_type for e in envelopes],
-                    [r.topic.removeprefix(prefix) for r in records],
-                    [r.partition for r in records],
-                    [r.offset for r in records],
-                )
-            }
+            claimed = await claim_in_bulk(conn, records, envelopes, prefix)
             async with fold.folded(conn):
                 for envelope in envelopes:
                     if envelope.event_id in claimed:
@@ -203,17 +184,7 @@ def set_based_sql(pool, prefix: str):
     async def work(records) -> None:
         envelopes = [decode(record.value) for record in records]
         async with pool.acquire() as conn, conn.transaction():
-            claimed = {
-                row["event_id"]
-                for row in await conn.fetch(
-                    BULK_INBOX,
-                    [e.event_id for e in envelopes],
-                    [e.event_type for e in envelopes],
-                    [r.topic.removeprefix(prefix) for r in records],
-                    [r.partition for r in records],
-                    [r.offset for r in records],
-                )
-            }
+            claimed = await claim_in_bulk(conn, records, envelopes, prefix)
             totals: Counter[tuple[str, str, str]] = Counter()
             for envelope in envelopes:
                 if envelope.event_id not in claimed:

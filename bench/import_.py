@@ -29,7 +29,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from bench.commands import RawClient, _keys, free_port
+from bench.commands import _keys, free_port, ready, serve, serve_env
 from bench.common import (
     admin_connection,
     arguments,
@@ -126,39 +126,13 @@ async def main() -> None:
         started = time.perf_counter()
         write_workbook(path, members, args.rows)
         written = time.perf_counter() - started
-        env = {
-            **os.environ,
-            "NG_ENVIRONMENT": "test",
-            "NG_TOPIC_PREFIX": prefix,
-            "NG_PG_DATABASE": config.pg_database,
-            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-            "NG_PG_PORT": str(config.pg_port),
-            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
-            "NG_LOG_LEVEL": "WARNING",
-        }
+        env = serve_env(config, public_file)
         neuguong = str(Path(sys.executable).with_name("neuguong"))
         port = free_port()
-        server = await asyncio.create_subprocess_exec(
-            neuguong,
-            "serve",
-            "commitments",
-            "--port",
-            str(port),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        server = await serve(port, env)
         admin = await admin_connection()
         try:
-
-            async def ready() -> bool:
-                try:
-                    async with RawClient(port, 1) as client:
-                        return (await client.request("GET", "/readyz"))[0] == 200
-                except OSError:
-                    return False
-
-            await wait_for(ready, timeout=90, interval=0.3)
+            await wait_for(lambda: ready(port), timeout=90, interval=0.3)
             await publish_directory(config, directory, source_name="bench")
             await wait_for(
                 lambda: admin.fetchval(

@@ -22,11 +22,9 @@ Baseline beside them: the p50/p99 of GET /healthz at the same rate (the HTTP sta
 import asyncio
 import json
 import os
-import sys
 import time
-from pathlib import Path
 
-from bench.commands import RawClient, _keys, file_commitment, free_port
+from bench.commands import RawClient, _keys, file_commitment, free_port, ready, serve, serve_env
 from bench.common import (
     admin_connection,
     arguments,
@@ -112,47 +110,14 @@ async def main() -> None:
     rates = [int(r) for r in args.rates.split(",")]
     async with bench_slice("commitments", "projections") as prefix, _keys() as (private_key, public_file):
         config = settings("commitments", prefix)
-        env = {
-            **os.environ,
-            "NG_ENVIRONMENT": "test",
-            "NG_TOPIC_PREFIX": prefix,
-            "NG_PG_DATABASE": config.pg_database,
-            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-            "NG_PG_PORT": str(config.pg_port),
-            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
-            "NG_LOG_LEVEL": "WARNING",
-        }
-        neuguong = str(Path(sys.executable).with_name("neuguong"))
+        env = serve_env(config, public_file)
         ports = {"commitments": free_port(), "projections": free_port()}
-        servers = [
-            await asyncio.create_subprocess_exec(
-                neuguong,
-                "serve",
-                name,
-                "--port",
-                str(port),
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            for name, port in ports.items()
-        ]
+        servers = [await serve(port, env, name=name) for name, port in ports.items()]
         admin = await admin_connection()
         lines: list[str] = []
         results = []
         try:
-
-            async def ready() -> bool:
-                for port in ports.values():
-                    try:
-                        async with RawClient(port, 1) as client:
-                            if (await client.request("GET", "/readyz"))[0] != 200:
-                                return False
-                    except OSError:
-                        return False
-                return True
-
-            await wait_for(ready, timeout=90, interval=0.3)
+            await wait_for(lambda: ready(*ports.values()), timeout=90, interval=0.3)
             directory = build_demo_directory(communes=args.communes)
             await publish_directory(config, directory, source_name="bench")
             for schema in ports:  # both services keep a local directory; a commitment needs its member there

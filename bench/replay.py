@@ -23,8 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-
 from bench.common import (
     DATABASE,
     Figure,
@@ -32,8 +30,8 @@ from bench.common import (
     bench_slice,
     commitment_events,
     comparison,
-    kafka,
     per_second,
+    publish_events,
     quiet,
     report,
     settings,
@@ -43,9 +41,7 @@ from bench.common import (
 from bench.consumer import envelope_decode, nothing, read_all
 from neuguong.numbers import vi_number
 from neuguong.runtime.db import create_pool, migrate
-from neuguong.runtime.outbox import headers_of
 from neuguong.runtime.topics import ensure_topics
-from schemas import encode, wrap
 from schemas.commitments import ItemReview, SelfReflectionRecorded
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
 from services.projections import store
@@ -72,25 +68,6 @@ def history(count: int) -> list:
             )
             events.append((review, path))
     return events[:count]
-
-
-async def publish(bootstrap: str, topic: str, events: list) -> int:
-    """Publish the history keyed by member, as services/commitments would; the average body size."""
-    producer = AIOKafkaProducer(**kafka(bootstrap), enable_idempotence=True, acks="all", linger_ms=20)
-    await producer.start()
-    size = 0
-    try:
-        sends = []
-        for event, path in events:
-            envelope = wrap(event, producer="commitments", actor=event.member_id, unit_path=path, correlation_id="r")
-            body = encode(envelope)
-            size += len(body)
-            headers = [(k, v.encode()) for k, v in headers_of(envelope).items()]
-            sends.append(await producer.send(topic, body, key=event.key().encode(), headers=headers))
-        await asyncio.gather(*sends)
-    finally:
-        await producer.stop()
-    return size // len(events)
 
 
 def rebuild_command(prefix: str) -> tuple[float, int, str]:
@@ -122,7 +99,7 @@ async def main() -> None:
         bootstrap = config.kafka_bootstrap
         topic = prefix + COMMITMENTS.name
         await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
-        body_bytes = await publish(bootstrap, topic, events)
+        body_bytes = await publish_events(bootstrap, topic, events, "bench-replay")
         raw_nothing = await read_all(bootstrap, topic, args.events, args.batch, nothing)
         raw_decode = await read_all(bootstrap, topic, args.events, args.batch, envelope_decode)
 

@@ -17,23 +17,23 @@ replica rates are what carry over to more cores (bench/CAPACITY.md).
 import asyncio
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
-from bench.commands import RawClient, _keys, free_port
+from bench.commands import RawClient, _keys, free_port, ready, serve, serve_env
 from bench.common import (
     admin_connection,
     arguments,
     bench_slice,
     comparison,
+    publish_events,
     quiet,
     settings,
     vi_decimal,
     wait_for,
     write_results,
 )
-from bench.replay import history, publish
+from bench.replay import history
 from neuguong.numbers import vi_number
 from neuguong.runtime.topics import ensure_topics
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
@@ -56,48 +56,15 @@ async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float
     async with bench_slice("projections") as prefix:
         config = settings("projections", prefix)
         await ensure_topics(config, [*ALL_TOPICS, dead_letter_topic(config.service)])
-        env = {
-            **os.environ,
-            "NG_ENVIRONMENT": "test",
-            "NG_TOPIC_PREFIX": prefix,
-            "NG_PG_DATABASE": config.pg_database,
-            "NG_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-            "NG_PG_PORT": str(config.pg_port),
-            "NG_JWT_PUBLIC_KEY_FILE": str(public_file),
-            "NG_LOG_LEVEL": "WARNING",
-        }
-        neuguong = str(Path(sys.executable).with_name("neuguong"))
+        env = serve_env(config, public_file)
         ports = [free_port() for _ in range(replicas)]
-        servers = [
-            await asyncio.create_subprocess_exec(
-                neuguong,
-                "serve",
-                "projections",
-                "--port",
-                str(port),
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            for port in ports
-        ]
+        servers = [await serve(port, env, name="projections") for port in ports]
         admin = await admin_connection()
         try:
-
-            async def ready() -> bool:
-                for port in ports:
-                    try:
-                        async with RawClient(port, 1) as client:
-                            if (await client.request("GET", "/readyz"))[0] != 200:
-                                return False
-                    except OSError:
-                        return False
-                return True
-
-            await wait_for(ready, timeout=120, interval=0.3)
+            await wait_for(lambda: ready(*ports), timeout=120, interval=0.3)
             await asyncio.sleep(SETTLE_SECONDS)
             started = time.perf_counter()
-            await publish(config.kafka_bootstrap, prefix + COMMITMENTS.name, events)
+            await publish_events(config.kafka_bootstrap, prefix + COMMITMENTS.name, events, "bench-scaleout")
             await wait_for(
                 lambda: admin.fetchval("SELECT count(*) >= $1 FROM projections.inbox", len(events)),
                 timeout=600,

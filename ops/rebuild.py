@@ -205,16 +205,20 @@ async def rebuild(
         async with shadow_pool.acquire() as conn:
             await _empty_schema(conn, fresh)
         await migrate(shadow_pool, definition.package_dir)
-        applier = EventConsumer(
-            settings,
-            shadow_pool,
-            metrics,
-            definition.handlers,
-            list(definition.consumes),
-            dead_letters=False,
-            batch_scope=definition.batch_scope,
-        )
-        replayed, ends = await _replay(settings, applier, partitions, None, f"rebuild {live}")
+
+        def applier(pool: asyncpg.Pool) -> EventConsumer:
+            """The service's handlers, as its consumer applies them, without dead letters."""
+            return EventConsumer(
+                settings,
+                pool,
+                metrics,
+                definition.handlers,
+                list(definition.consumes),
+                dead_letters=False,
+                batch_scope=definition.batch_scope,
+            )
+
+        replayed, ends = await _replay(settings, applier(shadow_pool), partitions, None, f"rebuild {live}")
         async with live_pool.acquire() as conn:
             digests = {
                 t: (await table_digest(conn, live, t, c), await table_digest(conn, fresh, t, c))
@@ -226,16 +230,7 @@ async def rebuild(
         async with live_pool.acquire() as conn:
             await _swap(conn, live, fresh, retired)
         log.info("rebuilt tables swapped in", extra={"schema": live, "replayed": replayed})
-        catch_up = EventConsumer(
-            settings,
-            live_pool,
-            metrics,
-            definition.handlers,
-            list(definition.consumes),
-            dead_letters=False,
-            batch_scope=definition.batch_scope,
-        )
-        caught_up, _ = await _replay(settings, catch_up, partitions, ends, "catch up")
+        caught_up, _ = await _replay(settings, applier(live_pool), partitions, ends, "catch up")
         return Rebuilt(replayed, caught_up, digests)
     finally:
         await shadow_pool.close()

@@ -35,7 +35,7 @@ class RowRefused(BaseModel):
         return cls(
             line=line if usable else None,
             field=".".join(str(p) for p in first["loc"]) or "row",
-            reason=first["msg"],
+            reason=first["msg"].removeprefix("Value error, "),
         )
 
 

@@ -4,12 +4,17 @@
   and log); security headers; HEAD answered as GET without a body.
 - OperationsPortGuard: with NG_OPERATIONS_PORT set, /metrics and /docs answer only on that port.
 - BodyLimit: a body over NG_MAX_BODY_BYTES is refused with 413, whether it declares its length or streams.
+
+redirect_slashes_relatively replaces Starlette's trailing-slash redirect, which names the request's Host.
 """
 
 import logging
 import re
 from collections.abc import Callable
 
+from starlette.applications import Starlette
+from starlette.responses import RedirectResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuguong.runtime.logs import correlation_id
@@ -161,3 +166,36 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def redirect_slashes_relatively(app: Starlette) -> None:
+    """`/so-ghi-danh/lc/` → `/so-ghi-danh/lc` (and the other way) with a relative `Location` (`../lc`).
+
+    Starlette's own redirect writes an absolute URL from the request's Host header, which a cache in front
+    would keep for everyone. A relative reference holds no host and no prefix: it resolves right behind any
+    proxy path (RFC 9110 §10.2.2)."""
+    router = app.router
+    router.redirect_slashes = False
+    not_found = router.default
+
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path not in ("", "/"):
+            other, location = _other_slash(path)
+            other_scope = {**scope, "path": other}
+            if any(route.matches(other_scope)[0] is not Match.NONE for route in router.routes):
+                query = scope.get("query_string", b"").decode("latin-1")
+                response = RedirectResponse(location + (f"?{query}" if query else ""), status_code=307)
+                await response(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    router.default = default
+
+
+def _other_slash(path: str) -> tuple[str, str]:
+    """The path with its trailing slash toggled, and the relative reference that leads there from `path`."""
+    if path.endswith("/"):
+        trimmed = path.rstrip("/")
+        return trimmed, "../" + trimmed.rsplit("/", 1)[-1]
+    return path + "/", path.rsplit("/", 1)[-1] + "/"

@@ -12,7 +12,7 @@ from starlette.types import Scope
 from neuguong.runtime import idempotency
 from neuguong.runtime.auth import Principal, Unauthenticated
 from neuguong.runtime.clock import Clock
-from neuguong.runtime.edge import BodyLimit, EdgeMiddleware, OperationsPortGuard
+from neuguong.runtime.edge import BodyLimit, EdgeMiddleware, OperationsPortGuard, redirect_slashes_relatively
 from neuguong.runtime.input import Command
 from neuguong.runtime.logs import correlation_id
 from neuguong.runtime.observe import RequestObserver
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def install_middlewares(app: FastAPI, settings: Settings) -> None:
     """The edge of the service (runtime.edge): body limit, operations port, request timing and access log
-    (runtime.observe), correlation ids, security headers."""
+    (runtime.observe), correlation ids, security headers; trailing-slash redirects that name no host."""
 
     def count_failure(scope: Scope) -> None:
         runtime = getattr(scope["app"].state, "runtime", None)
@@ -37,6 +37,7 @@ def install_middlewares(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(OperationsPortGuard, operations_port=settings.operations_port)
     app.add_middleware(RequestObserver, service=settings.service)
     app.add_middleware(EdgeMiddleware, on_failure=count_failure)  # added last: outermost
+    redirect_slashes_relatively(app)
 
 
 def get_pool(request: Request) -> asyncpg.Pool:

@@ -184,11 +184,20 @@ PageCursor = Annotated[
 InputDate = Annotated[date, Interval(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
 """A calendar date in a command: ISO `2026-05-31`, within the years a command may name."""
 
-InputYear = Annotated[int, Interval(ge=FIRST_YEAR, le=LAST_YEAR)]
+
+def _ascii_number(value: Any) -> Any:
+    """A number sent as text (a query parameter) in another script's digits is refused in words, not as "not an
+    integer" (pydantic would refuse it too, without saying why)."""
+    if isinstance(value, str) and has_foreign_digits(value):
+        raise ValueError("digits must be the ASCII 0-9 (not ٢٠٢٦ or ２０２６)")
+    return value
+
+
+InputYear = Annotated[int, Interval(ge=FIRST_YEAR, le=LAST_YEAR), BeforeValidator(_ascii_number)]
 """A calendar year in a command or a query."""
 
 SMALL_COUNT = 1_000_000
 """The bound of every count a command carries (a line number, a version): far above use, far below int32."""
 
-InputCount = Annotated[int, Interval(ge=1, le=SMALL_COUNT)]
+InputCount = Annotated[int, Interval(ge=1, le=SMALL_COUNT), BeforeValidator(_ascii_number)]
 """A positive whole number a command carries (a line of a file, a version)."""

@@ -91,7 +91,16 @@ async def sign_in_with_provider(request: Request, next: str = "/") -> Response:
     if oauth is None:
         return RedirectResponse("/dang-nhap", status_code=303)
     request.session["next"] = safe_next(next)
-    return await oauth.idp.authorize_redirect(request, str(request.url_for("sign_in_callback")))
+    return await oauth.idp.authorize_redirect(request, callback_url(request))
+
+
+def callback_url(request: Request) -> str:
+    """Where the identity provider sends the user back: from NG_PUBLIC_BASE_URL (required in production),
+    never from the request's Host header; only a development console without it names its own address."""
+    base = request.app.state.settings.public_base_url
+    if base:
+        return f"{base}{request.app.url_path_for('sign_in_callback')}"
+    return str(request.url_for("sign_in_callback"))
 
 
 @router.get("/dang-nhap/oidc/callback", name="sign_in_callback", include_in_schema=False)

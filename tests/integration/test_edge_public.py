@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import feedparser
+import httpx
 import pytest
 
 from services.notifications.app import definition
@@ -67,6 +68,10 @@ async def test_feed_and_page_links_come_from_the_public_base_url_not_the_host(sy
     assert feeds == {f"{PUBLIC}/feeds/lc.atom?level=cell", f"{PUBLIC}/feeds/lc.json?level=cell"}
     visible = [link for link in parser.links if link["tag"] == "a" and "/feeds/" in link["href"]]
     assert len(visible) == 2  # a reader can see where to follow the roll, not only a feed reader
+    for path in ("/so-ghi-danh/lc/", "/feeds/lc.atom/", "/docs/"):
+        moved = await client.get(path, headers=poisoned)
+        assert moved.status_code == 307 and "evil" not in moved.headers["location"], (path, moved.headers)
+        assert httpx.URL(f"{PUBLIC}{path}").join(moved.headers["location"]) == httpx.URL(f"{PUBLIC}{path[:-1]}")
 
 
 async def test_public_answers_carry_security_headers_and_answer_head(notifications):

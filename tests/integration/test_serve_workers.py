@@ -1,5 +1,6 @@
 """`neuguong serve commitments --workers 2` on the real broker and database: two processes accept on the one
-port, and exactly one of their relays leads (the advisory lock), the other waits."""
+port, and exactly one of their relays leads (the advisory lock), the other waits. With NG_OPERATIONS_PORT,
+/metrics and /docs answer on that port alone."""
 
 import asyncio
 import os
@@ -50,30 +51,36 @@ def established_on(pid: int, port: int) -> int:
     return count
 
 
+async def status_line(port: int, path: str) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    status = await reader.readline()
+    writer.close()
+    return status
+
+
 async def ready(port: int) -> bool:
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
-        status = await reader.readline()
-        writer.close()
+        return b" 200 " in await status_line(port, "/readyz")
     except OSError:
         return False
-    return b" 200 " in status
 
 
 async def leaders(admin, schema: str) -> list[str]:
     """The relay sessions holding the service's leader lock."""
     return await admin.fetch(
         """SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = hashtext($2)::oid""",
+           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = hashtext($2)::oid
+             AND a.datname = current_database()""",
         locks.RELAY_LEADER,
         schema,
     )
 
 
 async def test_two_workers_share_the_port_and_one_relay_leads(system):
-    port = free_port()
+    port, operations = free_port(), free_port()
     env = {**os.environ, "NG_TOPIC_PREFIX": system.prefix, "NG_LOG_LEVEL": "WARNING", "NG_ENVIRONMENT": "test"}
+    env["NG_OPERATIONS_PORT"] = str(operations)
     env.setdefault("NG_PG_DATABASE", "neuguong_test")
     neuguong = str(Path(sys.executable).with_name("neuguong"))
     server = await asyncio.create_subprocess_exec(
@@ -83,6 +90,10 @@ async def test_two_workers_share_the_port_and_one_relay_leads(system):
     try:
         await eventually(lambda: ready(port), timeout=90, interval=0.3)
         workers = await eventually(lambda: _two(workers_of(server.pid)), timeout=30)
+        for path in ("/metrics", "/docs", "/openapi.json"):
+            assert b" 404 " in await status_line(port, path), path
+            assert b" 200 " in await status_line(operations, path), path
+        assert b" 404 " in await status_line(operations, "/units/lc/commitments")
 
         # Twenty keep-alive connections open at once: the kernel hands them to both workers' accept loops
         # (once both accept: the first ready worker may answer alone while the second still starts).
@@ -102,7 +113,8 @@ async def test_two_workers_share_the_port_and_one_relay_leads(system):
         await eventually(both_serve, timeout=60, interval=1.0)
 
         # Both relays are connected; one holds the lock, the other polls for it.
-        relays = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'commitments-relay'"
+        relays = """SELECT count(*) FROM pg_stat_activity
+                    WHERE application_name = 'commitments-relay' AND datname = current_database()"""
         await eventually(lambda: _equals(admin.fetchval(relays), 2), timeout=30)
         assert len(await leaders(admin, "commitments")) == 1
         holder = await admin.fetchval("SELECT holder FROM commitments.relay_leadership")

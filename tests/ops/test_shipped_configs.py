@@ -36,6 +36,19 @@ def test_each_kubernetes_service_loads_its_production_settings(environment, serv
         assert path is not None and PurePosixPath(path) in mounted, (path, sorted(map(str, mounted)))
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_kubernetes_service_serves_metrics_and_docs_apart_from_its_public_port(environment, service):
+    workload = k8s_workloads()[service]
+    settings = environment(k8s_environment(workload), service)
+    assert settings.operations_port is not None and settings.operations_port != settings.http_port
+    pod = workload["spec"]["template"]
+    ports = {p["name"]: p["containerPort"] for p in pod["spec"]["containers"][0]["ports"]}
+    assert ports == {"http": settings.http_port, "operations": settings.operations_port}
+    assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(settings.operations_port)
+    (published,) = [d for d in k8s_documents() if d["kind"] == "Service" and d["metadata"]["name"] == service]
+    assert [p["targetPort"] for p in published["spec"]["ports"]] == ["http"]
+
+
 def test_the_kubernetes_directory_import_job_loads_its_settings(environment):
     job = k8s_workloads()["directory-import-demo"]
     settings = environment(k8s_environment(job))

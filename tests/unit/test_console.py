@@ -7,11 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from pydantic import ValidationError
+from starlette.requests import Request
 
 from neuguong.workbooks.commitments import LAYOUT
 from services.console.app import create_app
 from services.console.charts import bar_chart, line_chart
 from services.console.settings import ConsoleSettings
+from services.console.signin import callback_url
 from services.console.upload import BOOKS, check_rows
 from services.console.web import safe_next
 from services.console.wording import field_reason, gate_reason
@@ -120,6 +122,17 @@ def test_the_session_cookie_is_secure_httponly_lax_and_a_form_without_its_csrf_t
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     wrong_token = client.post("/dang-nhap", data={"token": "x", "csrf": csrf})
     assert wrong_token.status_code == 401 and 'id="loi-token"' in wrong_token.text
+
+
+def test_the_identity_provider_returns_to_the_configured_address_and_redirects_name_no_host():
+    settings = ConsoleSettings(public_base_url="https://bdh.example/console", console_session_secret="s" * 40)
+    app = create_app(settings)
+    poisoned = Request(
+        {"type": "http", "app": app, "headers": [(b"host", b"evil.example")], "path": "/", "scheme": "http"}
+    )
+    assert callback_url(poisoned) == "https://bdh.example/console/dang-nhap/oidc/callback"
+    moved = TestClient(app).get("/dang-nhap/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == "../dang-nhap"
 
 
 def test_a_session_book_and_an_honor_roll_are_checked_the_same_way(tmp_path):

@@ -194,6 +194,19 @@ async def test_with_an_operations_port_metrics_and_docs_answer_only_there():
         assert (await operations.get("/data")).status_code == 404
 
 
+async def test_a_trailing_slash_redirect_names_no_host_and_resolves_behind_any_prefix():
+    app = edge_app()
+    poisoned = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    async with client(app) as http:
+        reply = await http.get("/data/", params={"a": "1"}, headers=poisoned)
+        assert reply.status_code == 307 and reply.headers["location"] == "../data?a=1"
+        assert str(httpx.URL("https://portal.example/api/t/data/").join(reply.headers["location"])) == (
+            "https://portal.example/api/t/data?a=1"
+        )
+        assert "evil" not in reply.text
+        assert (await http.get("/nothing/", headers=poisoned)).status_code == 404
+
+
 async def test_without_an_operations_port_everything_answers_on_one():
     async with client(edge_app()) as http:
         assert (await http.get("/metrics")).status_code == 200 and (await http.get("/docs")).status_code == 200

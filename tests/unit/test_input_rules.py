@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from neuguong.runtime.input import (
+    InputCount,
     InputDate,
     InputId,
     InputMonth,
     InputPeriod,
     InputSpan,
     InputText,
+    InputYear,
     PageCursor,
     forbidden_character,
 )
@@ -61,6 +63,13 @@ def test_a_period_a_command_accepts_is_ascii_and_well_formed(value):
 def test_any_foreign_digit_anywhere_is_refused_in_ids_and_periods(digit, value):
     spoiled = value.replace("2", digit, 1)
     assert not accepts(InputPeriod, spoiled) and not accepts(InputId, spoiled) and not accepts(PageCursor, spoiled)
+
+
+@given(st.sampled_from(FOREIGN_DIGITS))
+def test_a_year_or_a_count_sent_as_text_in_foreign_digits_is_refused_in_words(digit):
+    for kind, value in ((InputYear, "2026"), (InputCount, "12")):
+        assert "ASCII 0-9" in refusal(kind, value.replace("2", digit, 1))
+        assert TypeAdapter(kind).validate_python(value) == int(value)
 
 
 @pytest.mark.parametrize("period", ["0000", "0001-05", "1999-Q4", "2101", "9999-H2"])

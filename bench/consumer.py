@@ -52,6 +52,7 @@ from bench.common import (
     write_results,
 )
 from neuguong.numbers import vi_number
+from neuguong.runtime.collector import tune_for_throughput
 from neuguong.runtime.consumer import CLAIM_IN_INBOX
 from neuguong.runtime.db import create_pool
 from neuguong.runtime.service import ServiceDefinition, run_service
@@ -245,6 +246,7 @@ async def service_run(definition: ServiceDefinition, config, events: int) -> Ser
 async def main() -> None:
     args = arguments(__doc__.splitlines()[0], events=20000, batch=500)
     quiet()
+    tune_for_throughput()  # as `neuguong serve` does; every figure of the run, baselines too, runs with it
     async with bench_slice("projections") as prefix:
         config = settings("projections", prefix, consumer_batch_size=args.batch, lag_interval_seconds=5.0)
         bootstrap = config.kafka_bootstrap

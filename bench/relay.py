@@ -37,6 +37,7 @@ from bench.common import (
 )
 from neuguong.numbers import vi_number
 from neuguong.runtime import outbox
+from neuguong.runtime.collector import tune_for_throughput
 from neuguong.runtime.relay import OutboxRelay
 from neuguong.runtime.service import run_service
 from schemas.topics import COMMITMENTS
@@ -109,6 +110,7 @@ async def raw_producer(bootstrap: str, topic: str, rows, *, wait_every: int | No
 async def main() -> None:
     args = arguments(__doc__.splitlines()[0], events=30000, chunk=500, batch=500)
     quiet()
+    tune_for_throughput()  # as `neuguong serve` does; the raw producer of the same run runs with it too
     async with bench_slice("commitments") as prefix:
         config = settings("commitments", prefix, relay_batch_size=args.batch, relay_poll_seconds=1.0)
         pool_rows = None

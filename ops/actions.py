@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import socket
 
+from neuguong.runtime.collector import tune_for_throughput
 from neuguong.runtime.settings import Settings
 from ops.failures import EXIT_BAD_ROWS, EXIT_DONE, EXIT_USAGE, Failure
 
@@ -30,6 +31,7 @@ def serve(args: argparse.Namespace) -> None:
         from services import definition
 
         app = create_app(definition(args.service), settings)
+        tune_for_throughput()
         config = uvicorn.Config(app, host=settings.http_host, port=port, log_config=None, access_log=False)
         uvicorn.Server(config).run(sockets=sockets)
         return
@@ -93,7 +95,9 @@ def service_app() -> object:
     from services import definition
 
     settings = Settings()
-    return create_app(definition(settings.service), settings)
+    app = create_app(definition(settings.service), settings)
+    tune_for_throughput()
+    return app
 
 
 def directory_import(args: argparse.Namespace) -> int:
@@ -210,6 +214,7 @@ def rebuild(args: argparse.Namespace) -> None:
     from services.projections.app import DEFINITION
     from services.projections.store import READ_MODEL
 
+    tune_for_throughput()
     try:
         result = asyncio.run(
             rebuild_projections(

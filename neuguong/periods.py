@@ -1,6 +1,7 @@
 """Reporting periods, cut in Vietnamese local time (Asia/Ho_Chi_Minh), never in UTC."""
 
 import calendar
+import functools
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -33,8 +34,9 @@ def period_kind(period: str) -> PeriodKind:
     return {"H": "half-year", "Q": "quarter"}.get(period[5], "month")  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=4096)
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of the period, both included."""
+    """First and last day of the period, both included (remembered: a projection asks it for every event)."""
     year, kind = int(period[:4]), period_kind(period)
     if kind == "year":
         first, last = 1, 12

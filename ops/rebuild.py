@@ -219,11 +219,16 @@ async def rebuild(
             )
 
         replayed, ends = await _replay(settings, applier(shadow_pool), partitions, None, f"rebuild {live}")
-        async with live_pool.acquire() as conn:
-            digests = {
-                t: (await table_digest(conn, live, t, c), await table_digest(conn, fresh, t, c))
-                for t, c in read_model.items()
-            }
+
+        async def digest(schema: str, table: str, columns: str) -> str:
+            async with live_pool.acquire() as conn:
+                return await table_digest(conn, schema, table, columns)
+
+        # Every table of both schemas at once, each on a connection of its own: PostgreSQL hashes them in parallel.
+        pairs = await asyncio.gather(
+            *(asyncio.gather(digest(live, t, c), digest(fresh, t, c)) for t, c in read_model.items())
+        )
+        digests = {table: (pair[0], pair[1]) for table, pair in zip(read_model, pairs, strict=True)}
         if not swap:
             return Rebuilt(replayed, 0, digests)
         await _refuse_missing_history(settings, partitions, accept_missing_history)  # retention may act meanwhile

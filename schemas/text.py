@@ -24,7 +24,7 @@ def has_foreign_digits(value: str) -> bool:
 
 def fold_digits(value: Any) -> Any:
     """Decimal digits of any script as ASCII ones (`٢٠٢٦-11` → `2026-11`); anything else unchanged."""
-    if isinstance(value, str) and has_foreign_digits(value):
+    if isinstance(value, str) and not value.isascii() and has_foreign_digits(value):
         return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
     return value
 

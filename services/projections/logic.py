@@ -1,5 +1,6 @@
 """Pure decisions of the projections: which figures an event moves, in which periods."""
 
+import functools
 from datetime import date
 
 from neuguong.periods import periods_of
@@ -34,7 +35,12 @@ def rating_figures(rating: str, is_leader: bool, is_head: bool) -> list[str]:
 
 def month_periods(month: str) -> list[str]:
     """Every period a month belongs to: year, half, quarter and the month itself."""
-    return periods_of(date(int(month[:4]), int(month[5:7]), 1))
+    return list(_month_periods(month))
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_periods(month: str) -> tuple[str, ...]:
+    return tuple(periods_of(date(int(month[:4]), int(month[5:7]), 1)))
 
 
 def covering_periods(period: str) -> list[str]:

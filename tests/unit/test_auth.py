@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from neuguong.runtime import auth
 from neuguong.runtime.auth import Forbidden, Principal, TokenVerifier, Unauthenticated, generate_key_pair, mint_token
 
 PRIVATE, PUBLIC = generate_key_pair()
@@ -46,6 +47,36 @@ def test_an_expired_token_is_refused():
     token = mint_token(PRIVATE, sub="m1", role="member", unit="c1", ttl=timedelta(seconds=-5))
     with pytest.raises(Unauthenticated, match="expired"):
         VERIFIER.verify(bearer(token))
+
+
+def test_a_remembered_token_still_expires_at_its_exp():
+    verifier = TokenVerifier(PUBLIC, "neuguong", "neuguong")
+    token = mint_token(PRIVATE, sub="m1", role="member", unit="c1", ttl=timedelta(seconds=1))
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert verifier.verify(bearer(token)) == verifier.verify(bearer(token)) == Principal("m1", "member", "c1")
+    time.sleep(max(0.0, exp - time.time()) + 0.05)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(bearer(token))
+
+
+def test_a_remembered_token_is_told_apart_from_a_tampered_copy():
+    verifier = TokenVerifier(PUBLIC, "neuguong", "neuguong")
+    token = mint_token(PRIVATE, sub="m1", role="member", unit="c1")
+    verifier.verify(bearer(token))
+    head, claims, signature = token.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(claims + "=="))
+    forged["role"] = "operator"
+    raised = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    with pytest.raises(Unauthenticated, match="invalid token"):
+        verifier.verify(bearer(f"{head}.{raised}.{signature}"))
+
+
+def test_the_verifier_remembers_a_bounded_number_of_tokens(monkeypatch):
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS_KEPT", 2)
+    verifier = TokenVerifier(PUBLIC, "neuguong", "neuguong")
+    tokens = [mint_token(PRIVATE, sub=f"m{i}", role="member", unit="c1") for i in range(3)]
+    assert [verifier.verify(bearer(t)).sub for t in tokens] == ["m0", "m1", "m2"]
+    assert list(verifier._verified) == tokens[1:]
 
 
 def test_a_symmetric_hs256_token_is_refused():

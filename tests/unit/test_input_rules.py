@@ -65,6 +65,17 @@ def test_any_foreign_digit_anywhere_is_refused_in_ids_and_periods(digit, value):
     assert not accepts(InputPeriod, spoiled) and not accepts(InputId, spoiled) and not accepts(PageCursor, spoiled)
 
 
+def test_exactly_the_controls_but_tab_and_line_breaks_surrogates_and_two_noncharacters_are_forbidden():
+    def forbidden(code: int) -> bool:
+        if chr(code) in "\t\n\r":
+            return False
+        return code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)
+
+    found = [code for code in range(0x110000) if forbidden_character(f"Việc tốt {chr(code)}") is not None]
+    assert found == [code for code in range(0x110000) if forbidden(code)]
+    assert forbidden_character("a\x85b\x00") == "U+0085"  # the first one, named
+
+
 @given(st.sampled_from(FOREIGN_DIGITS))
 def test_a_year_or_a_count_sent_as_text_in_foreign_digits_is_refused_in_words(digit):
     for kind, value in ((InputYear, "2026"), (InputCount, "12")):

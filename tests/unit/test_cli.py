@@ -2,6 +2,8 @@
 (no traceback) with a documented exit code when a file, a service, the broker or a token fails."""
 
 import argparse
+import asyncio
+import json
 import socket
 
 import httpx
@@ -120,6 +122,32 @@ async def test_a_refused_token_stops_the_import_with_one_line(tmp_path, status, 
             await import_book(SESSIONS, path, client)
     assert failed.value.code == EXIT_UNREACHABLE and str(failed.value).startswith(message)
     assert "\n" not in str(failed.value)
+
+
+async def test_an_import_keeps_two_requests_at_the_service_and_a_refusal_counts_every_answered_row(tmp_path):
+    rows = [[f"c{i}", "05/03/2026", "Thường kỳ", "Học Bác"] for i in range(1, 6)]
+    path = write(tmp_path / "so.xlsx", SESSION_HEADER, rows)
+    at_service, most, sent = 0, 0, []
+
+    async def service(request: httpx.Request) -> httpx.Response:
+        nonlocal at_service, most
+        at_service += 1
+        most = max(most, at_service)
+        items = json.loads(request.content)["items"]
+        sent.append([item["line"] for item in items])
+        await asyncio.sleep(0.5 if len(sent) == 1 else 0.01)  # the second answers first, refused
+        at_service -= 1
+        if len(sent) == 2 and sent[-1] == [item["line"] for item in items]:
+            return httpx.Response(403, json={"detail": "unit: outside the subtree"})
+        return httpx.Response(200, json={"results": [{"line": i["line"], "status": "created"} for i in items]})
+
+    with_one_row_a_request = 2 + len(b'{"line":2,"cell_id":"c1"}')  # a body limit that fits one row a request
+    async with httpx.AsyncClient(transport=httpx.MockTransport(service), base_url="http://x") as client:
+        with pytest.raises(Failure) as failed:
+            await import_book(SESSIONS, path, client, max_bytes=with_one_row_a_request + 200)
+    assert most == 2 and len(sent) == 2  # nothing was sent once the refusal came back
+    assert "không nhập gì từ dòng 3" in str(failed.value)
+    assert "trước đó đã nhập 1 dòng" in str(failed.value)  # the first request answered after the refusal
 
 
 async def test_a_file_without_a_required_column_is_a_bad_header_row(tmp_path):

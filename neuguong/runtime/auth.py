@@ -66,7 +66,7 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.max_lifetime = max_lifetime
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, tuple[Principal, int]] = {}
 
     @classmethod
     def from_file(
@@ -97,7 +97,7 @@ class TokenVerifier:
         self._verified[token] = (principal, expires)
         return principal
 
-    def _verify(self, token: str) -> tuple[Principal, float]:
+    def _verify(self, token: str) -> tuple[Principal, int]:
         try:
             algorithm = jwt.get_unverified_header(token).get("alg")
             if algorithm != self.algorithm:
@@ -119,7 +119,7 @@ class TokenVerifier:
         role, unit = claims.get("role"), claims.get("unit")
         if role not in ROLES or not isinstance(unit, str) or not unit:
             raise Unauthenticated("authorization: token lacks a valid role or unit claim")
-        return Principal(sub=str(claims["sub"]), role=role, unit=unit), float(claims["exp"])
+        return Principal(sub=str(claims["sub"]), role=role, unit=unit), int(claims["exp"])
 
 
 def generate_key_pair() -> tuple[bytes, bytes]:

@@ -11,6 +11,7 @@ redirect_slashes_relatively replaces Starlette's trailing-slash redirect, which 
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import quote_from_bytes
 
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
@@ -184,7 +185,7 @@ def redirect_slashes_relatively(app: Starlette) -> None:
             other, location = _other_slash(path)
             other_scope = {**scope, "path": other}
             if any(route.matches(other_scope)[0] is not Match.NONE for route in router.routes):
-                query = scope.get("query_string", b"").decode("latin-1")
+                query = quote_from_bytes(scope.get("query_string", b""), safe=QUERY_SAFE)  # bytes kept as sent
                 response = RedirectResponse(location + (f"?{query}" if query else ""), status_code=307)
                 await response(scope, receive, send)
                 return
@@ -193,9 +194,15 @@ def redirect_slashes_relatively(app: Starlette) -> None:
     router.default = default
 
 
+QUERY_SAFE = "/?:@!$&'()*+,;=%"
+"""What a query keeps as it is when it is copied into a Location; any other byte is percent-encoded."""
+
+
 def _other_slash(path: str) -> tuple[str, str]:
-    """The path with its trailing slash toggled, and the relative reference that leads there from `path`."""
+    """The path with its trailing slash(es) toggled, and the relative reference that leads there from `path`:
+    one `../` per trailing slash (`/a/b//` → `../../b`), and `./` before the segment, which could otherwise
+    read as a scheme (`urn:1/`)."""
     if path.endswith("/"):
         trimmed = path.rstrip("/")
-        return trimmed, "../" + trimmed.rsplit("/", 1)[-1]
-    return path + "/", path.rsplit("/", 1)[-1] + "/"
+        return trimmed, "../" * (len(path) - len(trimmed)) + trimmed.rsplit("/", 1)[-1]
+    return path + "/", "./" + path.rsplit("/", 1)[-1] + "/"

@@ -84,19 +84,26 @@ async def _pipelined(chunks: Iterator[list[bytes]], sender: "_Sender", progress:
         progress.advance(len(chunk))
 
     in_flight: set[asyncio.Task[None]] = set()
+
+    def settle(done: set[asyncio.Task[None]]) -> None:
+        """Raise the first refusal among the finished requests (after reading every one's outcome)."""
+        errors = [task.exception() for task in done]
+        first = next((error for error in errors if error is not None), None)
+        if first is not None:
+            raise first
+
     try:
         try:
             while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-                if len(in_flight) >= SENDS_IN_FLIGHT:
-                    done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()  # a refusal raises here, once the others in flight answered (finally)
+                finished = {task for task in in_flight if task.done()}
+                if len(in_flight) - len(finished) >= SENDS_IN_FLIGHT:
+                    finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                in_flight -= finished
+                settle(finished)  # nothing more is sent once a refusal is known
                 in_flight.add(asyncio.create_task(send(chunk)))
         finally:
-            outcomes = await asyncio.gather(*in_flight, return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        settle(in_flight)
     except _Refused as refused:
         filed = f"; trước đó đã nhập {sender.report.created} dòng (chạy lại không nhập trùng)"
         raise Failure(_refusal(refused.reply, refused.chunk) + filed) from None

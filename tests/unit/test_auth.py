@@ -51,7 +51,7 @@ def test_an_expired_token_is_refused():
 
 def test_a_remembered_token_still_expires_at_its_exp():
     verifier = TokenVerifier(PUBLIC, "neuguong", "neuguong")
-    token = mint_token(PRIVATE, sub="m1", role="member", unit="c1", ttl=timedelta(seconds=1))
+    token = mint_token(PRIVATE, sub="m1", role="member", unit="c1", ttl=timedelta(seconds=3))  # exp: whole seconds
     exp = jwt.decode(token, options={"verify_signature": False})["exp"]
     assert verifier.verify(bearer(token)) == verifier.verify(bearer(token)) == Principal("m1", "member", "c1")
     time.sleep(max(0.0, exp - time.time()) + 0.05)

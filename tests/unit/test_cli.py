@@ -3,6 +3,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import json
 import socket
 
@@ -128,6 +129,7 @@ async def test_an_import_keeps_two_requests_at_the_service_and_a_refusal_counts_
     rows = [[f"c{i}", "05/03/2026", "Thường kỳ", "Học Bác"] for i in range(1, 6)]
     path = write(tmp_path / "so.xlsx", SESSION_HEADER, rows)
     at_service, most, sent = 0, 0, []
+    second_arrived = asyncio.Event()
 
     async def service(request: httpx.Request) -> httpx.Response:
         nonlocal at_service, most
@@ -135,7 +137,11 @@ async def test_an_import_keeps_two_requests_at_the_service_and_a_refusal_counts_
         most = max(most, at_service)
         items = json.loads(request.content)["items"]
         sent.append([item["line"] for item in items])
-        await asyncio.sleep(0.5 if len(sent) == 1 else 0.01)  # the second answers first, refused
+        if len(sent) == 1:  # the first waits until the second is at the service too (or 10 s: then it never came)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(second_arrived.wait(), timeout=10)
+        else:
+            second_arrived.set()
         at_service -= 1
         if len(sent) == 2 and sent[-1] == [item["line"] for item in items]:
             return httpx.Response(403, json={"detail": "unit: outside the subtree"})

@@ -93,7 +93,12 @@ async def test_every_delivery_to_a_chaotic_receiver_ends_sent_or_dead_with_its_r
         by_channel.setdefault(delivery["channel_id"].removeprefix("chaos-"), []).append(delivery)
 
     for name, attempts in SENT_AT.items():
-        assert {(d["state"], d["attempts"]) for d in by_channel[name]} == {("sent", attempts)}, (name, by_channel[name])
+        # Sent at the first attempt the script answers well, or later only when that answer did not reach the
+        # sender within its 0.5 s (a loaded machine): the receiver then heard every attempt the delivery counts.
+        for d in by_channel[name]:
+            heard = len(receivers[name].attempts.get(d["delivery_id"], []))
+            assert d["state"] == "sent", (name, d)
+            assert d["attempts"] == attempts or attempts < d["attempts"] == heard, (name, d, heard)
         if not isinstance(receivers[name].script(SENT_AT[name]), Trickle | Flood):
             assert len(receivers[name].accepted) == 2, name
     redirected = by_channel["redirect"]

@@ -88,7 +88,8 @@ class Leadership:
             if self.conn is None:
                 raise LeadershipLost("no leader connection")
             try:
-                term = await asyncio.wait_for(self.conn.fetchval(SELECT_TERM), timeout=lease / 2)
+                async with asyncio.timeout(lease / 2):  # not wait_for: it can swallow a cancellation on 3.11
+                    term = await self.conn.fetchval(SELECT_TERM)
             except Exception as error:  # any failure: the session may be gone, leadership cannot be vouched for
                 raise LeadershipLost(f"heartbeat failed ({type(error).__name__}: {error})") from error
             if term != self.term:

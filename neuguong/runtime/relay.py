@@ -166,7 +166,8 @@ class OutboxRelay:
 
     async def _sleep_until_woken(self) -> None:
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_seconds)
+            async with asyncio.timeout(self.settings.relay_poll_seconds):  # wait_for can swallow a cancel (3.11)
+                await self._wake.wait()
         except TimeoutError:
             pass
 

@@ -174,8 +174,7 @@ async def run_service(
             log.info("service started", extra={"http_port": settings.http_port})
             yield runtime
         finally:
-            lag_task.cancel()
-            await asyncio.gather(lag_task, return_exceptions=True)
+            await stop_within(cancelled(lag_task), "readiness and lag")
             await stop_within(relay.stop(), "relay")
             await stop_within(broker.stop(), "broker")
     finally:
@@ -183,6 +182,15 @@ async def run_service(
 
 
 STOP_STEP_SECONDS = 10.0
+
+
+async def cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel `task` until it has ended. One cancel is not enough on Python 3.11: `asyncio.wait_for` returns the
+    inner result when the cancellation lands as that finishes (gh-86296), and a loop around it runs on; stopping
+    then waited for it forever with the event loop idle (a teardown that hung until its test timed out)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.5)
 
 
 async def stop_within(step: Awaitable[None], what: str) -> None:

@@ -70,7 +70,8 @@ class DeliveryWorker:
                 claimed = 0
             if claimed == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), self.settings.poll_seconds)
+                    async with asyncio.timeout(self.settings.poll_seconds):  # wait_for can swallow a cancel (3.11)
+                        await self.wake.wait()
                 self.wake.clear()
 
     async def claim_and_dispatch(self) -> int:

@@ -31,6 +31,9 @@ from schemas.text import (
     has_foreign_digits,
 )
 
+ASCII_DIGITS_ONLY = "digits must be the ASCII 0-9 (not ٢٠٢٦ or ２０２６)"
+"""Why a value spelt in another script's digits is refused, wherever digits enter."""
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 """The years a command may name (a period, a date, a commitment's year)."""
 
@@ -118,7 +121,7 @@ def _shaped(pattern: str, what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if isinstance(value, str):
             if has_foreign_digits(value):
-                raise ValueError(f"digits must be the ASCII 0-9 (not ٢٠٢٦ or ２０２６): expected {what}")
+                raise ValueError(f"{ASCII_DIGITS_ONLY}: expected {what}")
             if not compiled.match(value):
                 raise ValueError(f"expected {what}")
         return value
@@ -186,7 +189,7 @@ def _ascii_number(value: Any) -> Any:
     """A number sent as text (a query parameter) in another script's digits is refused in words, not as "not an
     integer" (pydantic would refuse it too, without saying why)."""
     if isinstance(value, str) and has_foreign_digits(value):
-        raise ValueError("digits must be the ASCII 0-9 (not ٢٠٢٦ or ２０２６)")
+        raise ValueError(ASCII_DIGITS_ONLY)
     return value
 
 

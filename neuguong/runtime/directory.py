@@ -21,16 +21,20 @@ ON CONFLICT (member_id) DO UPDATE SET full_name = $2, cell_id = $3, admitted_on 
     is_leader = $6, is_head = $7, left_party = $8, updated_at = now()
 """
 # Walks up from a unit; parents may arrive after children (other partitions), so paths are read, not stored.
-SELECT_UNIT_PATH = """
-WITH RECURSIVE up AS (
-    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = $1
+WALK_UP = """
+up AS (
+    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = {start}
     UNION ALL
     SELECT u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
     WHERE up.depth < 16
-)
-SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
+)"""
+SELECT_UNIT_PATH = f"WITH RECURSIVE {WALK_UP.format(start='$1')} SELECT array_agg(unit_id ORDER BY depth DESC) FROM up"
+# The member and the unit path of their cell, in one round trip.
+SELECT_MEMBER_AND_PATH = f"""
+WITH RECURSIVE m AS (SELECT * FROM directory_members WHERE member_id = $1),
+{WALK_UP.format(start="(SELECT cell_id FROM m)")}
+SELECT m.*, (SELECT array_agg(unit_id ORDER BY depth DESC) FROM up) AS unit_path FROM m
 """
-SELECT_MEMBER = "SELECT * FROM directory_members WHERE member_id = $1"
 SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"
 SELECT_UNIT_LEVEL = "SELECT level FROM directory_units WHERE unit_id = $1"
 
@@ -85,10 +89,13 @@ async def unit_path(conn: asyncpg.Connection, unit_id: str) -> list[str]:
     return list(await conn.fetchval(SELECT_UNIT_PATH, unit_id) or [])
 
 
-async def find_member(conn: asyncpg.Connection, member_id: str) -> Member | None:
-    """The member, or None when the directory does not know them."""
-    row = await conn.fetchrow(SELECT_MEMBER, member_id)
-    return None if row is None else Member(**{k: row[k] for k in Member.__dataclass_fields__})
+async def find_member_and_path(conn: asyncpg.Connection, member_id: str) -> tuple[Member, list[str]] | None:
+    """The member and the ids of their cell and its ancestors, root first; None when the directory does not
+    know the member."""
+    row = await conn.fetchrow(SELECT_MEMBER_AND_PATH, member_id)
+    if row is None:
+        return None
+    return Member(**{k: row[k] for k in Member.__dataclass_fields__}), list(row["unit_path"] or [])
 
 
 async def find_unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:

@@ -40,12 +40,12 @@ def install_middlewares(app: FastAPI, settings: Settings) -> None:
     redirect_slashes_relatively(app)
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     """The service's database pool."""
     return request.app.state.runtime.pool
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The service's clock (the wall clock, or the one a test gave the service)."""
     return request.app.state.runtime.clock
 
@@ -70,7 +70,7 @@ async def current_principal(
     return verifier.verify(request.headers.get("authorization"))
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The service's settings (public links start with `public_url`)."""
     return request.app.state.runtime.settings
 
@@ -114,7 +114,7 @@ class CommandRunner:
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-def command_runner(request: Request, principal: CurrentPrincipal, key: IdempotencyKey) -> CommandRunner:
+async def command_runner(request: Request, principal: CurrentPrincipal, key: IdempotencyKey) -> CommandRunner:
     """The request's command runner (its token and Idempotency-Key)."""
     return CommandRunner(request.app.state.runtime, principal, key)
 

@@ -23,10 +23,10 @@ async def member_in_reach(
 
     A member acts for themselves; the roles in `others` act for members of their subtree.
     """
-    member = await directory.find_member(conn, member_id)
-    if member is None or member.left_party:
+    found = await directory.find_member_and_path(conn, member_id)
+    if found is None or found[0].left_party:
         raise unknown("member_id", "unknown member")
-    path = await directory.unit_path(conn, member.cell_id)
+    member, path = found
     if principal.sub == member_id:  # everyone files, reviews and reports their own commitment
         return member, path
     if principal.role == "member":

@@ -72,14 +72,14 @@ async def file_commitment(
         "is_head": member.is_head,
         "unit_path": path,
     }
-    if not await store.insert_commitment(conn, row):
+    filed = await store.insert_commitment(conn, row)
+    if filed is None:
         existing = await store.select_commitment(conn, member.member_id, command.year)
         raise Conflict(
             "year",
             f"{member.member_id} already filed a commitment for {command.year}",
             existing=commitment_view(existing),
         )
-    filed = await store.select_commitment_by_id(conn, event.commitment_id)
     return Answer.recording(201, commitment_view(filed), event, path)
 
 

@@ -4,9 +4,19 @@ from datetime import date
 
 import asyncpg
 
+# The commitment, its first version and the row as filed, in one round trip; no row when the member already
+# has a commitment that year (the version is written only for a commitment that was).
 INSERT_COMMITMENT = """
-INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, unit_path)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id, year) DO NOTHING
+WITH filed AS (
+    INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, unit_path)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id, year) DO NOTHING
+    RETURNING *
+),
+first_version AS (
+    INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by)
+    SELECT commitment_id, 1, content, NULL, filed_by FROM filed
+)
+SELECT * FROM filed
 """
 INSERT_VERSION = """
 INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
@@ -78,9 +88,10 @@ SELECT_SESSIONS_OF_CELL_YEAR = (
 )
 
 
-async def insert_commitment(conn: asyncpg.Connection, row: dict) -> bool:
-    """Insert a commitment and its first version; False when the member already has one that year."""
-    status = await conn.execute(
+async def insert_commitment(conn: asyncpg.Connection, row: dict) -> asyncpg.Record | None:
+    """Insert a commitment and its first version; the commitment as filed, None when the member already has one
+    that year."""
+    return await conn.fetchrow(
         INSERT_COMMITMENT,
         row["commitment_id"],
         row["member_id"],
@@ -92,10 +103,6 @@ async def insert_commitment(conn: asyncpg.Connection, row: dict) -> bool:
         row["is_head"],
         row["unit_path"],
     )
-    if status.endswith(" 0"):
-        return False
-    await conn.execute(INSERT_VERSION, row["commitment_id"], 1, row["content"], None, row["filed_by"])
-    return True
 
 
 async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:

@@ -112,7 +112,7 @@ def draft_for(request: Request) -> dict[str, str]:
     return {}
 
 
-def api(request: Request, user: Annotated[User, Depends(current_user)]) -> Api:
+async def api(request: Request, user: Annotated[User, Depends(current_user)]) -> Api:
     """The user's API client."""
     http: httpx.AsyncClient = request.app.state.http
     return Api(http, request.app.state.settings, user.token, request.app.state.metrics)

@@ -38,10 +38,11 @@ async def find_subject(
 ) -> Subject:
     """The subject's name (from the directory) and unit path: a member's cell path, a unit's own."""
     if kind == "member":
-        member = await directory.find_member(conn, subject_id)
-        if member is None or member.left_party:
+        found = await directory.find_member_and_path(conn, subject_id)
+        if found is None or found[0].left_party:
             raise unknown("subject.id", "unknown member")
-        return Subject(kind, subject_id, member.full_name, await directory.unit_path(conn, member.cell_id))
+        member, path = found
+        return Subject(kind, subject_id, member.full_name, path)
     unit = await directory.find_unit(conn, subject_id)
     if unit is None:
         raise unknown("subject.id", "unknown unit")

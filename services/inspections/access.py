@@ -19,8 +19,8 @@ async def target_path(
 ) -> list[str]:
     """The target's unit path: a member's cell path, a unit's own path."""
     if kind == "member":
-        member = await directory.find_member(conn, target_id)
-        path = [] if member is None else await directory.unit_path(conn, member.cell_id)
+        found = await directory.find_member_and_path(conn, target_id)
+        path = [] if found is None else found[1]
     else:
         path = await directory.unit_path(conn, target_id)
     if not path:

@@ -8,12 +8,13 @@ import pytest
 
 from tests.integration.flows import directory_loaded, file_commitment
 
-# BEGIN, the key's lock and stored answer, the member, the unit path, the commitment and its first version,
-# the commitment read back, the outbox (locks, rows and wake-up), the stored answer, COMMIT, and asyncpg's
-# session reset when the connection goes back to the pool (13 before: the key's lock and answer apart, the
-# outbox in three). The reset stays: it is what guarantees that no LISTEN, advisory lock or setting of one
-# use of a pooled connection outlives it (the notifications worker listens on a pooled connection).
-STATEMENTS_PER_COMMAND = 11
+# BEGIN, the key's lock and stored answer, the member with their unit path, the commitment with its first version
+# (the row as filed comes back), the outbox (locks, rows and wake-up), the stored answer, COMMIT, and asyncpg's
+# session reset when the connection goes back to the pool (11 before: the member and the path apart, the
+# commitment, its version and the read-back in three; 13 before that: the key's lock and answer apart, the
+# outbox in three). The reset stays: it is what guarantees that no LISTEN, advisory lock or setting of one use
+# of a pooled connection outlives it (the notifications worker listens on a pooled connection).
+STATEMENTS_PER_COMMAND = 8
 RESET = "SELECT pg_advisory_unlock_all();"
 # asyncpg looks a statement's types up once per connection, the first time it prepares it.
 INTROSPECTION = ("WITH RECURSIVE typeinfo_tree", "SELECT current_setting('jit')", "SELECT set_config('jit'")

@@ -36,10 +36,9 @@ demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
-# TEST_WORKERS=2 runs the suite on two pytest-xdist workers, each on a test database of its own
-# (tests/conftest.py), a file whole on one worker: about 40 % faster, but under that load a test has twice
-# hung for its 600 s with its event loop idle (cause open, NOTES.md), so the default stays one process.
-TEST_WORKERS ?= 1
+# The suite runs on two pytest-xdist workers, each on a test database of its own (tests/conftest.py), a file
+# whole on one worker: about 5 minutes on 2 cores against 9 to 10 serially. TEST_WORKERS=1 runs it in one process.
+TEST_WORKERS ?= 2
 test: export NG_PG_DATABASES := neuguong neuguong_test $(foreach n,$(shell seq 0 $$(($(TEST_WORKERS) - 1))),neuguong_test_gw$(n))
 test: lint infra
 	bash deploy/local/chromium.sh

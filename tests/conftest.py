@@ -1,6 +1,6 @@
 """Shared fixtures. Integration tests talk to the Kafka and PostgreSQL that deploy/local starts.
 
-`make test TEST_WORKERS=2` runs the suite on two pytest-xdist workers (the default is one process). Kafka needs
+`make test` runs the suite on two pytest-xdist workers (`TEST_WORKERS=1`: one process). Kafka needs
 nothing for that (every test has its own topic prefix, so its own topics and consumer groups); PostgreSQL does:
 the tests reset the service schemas of their database, so each worker owns a test database of its own,
 `neuguong_test_gw0`, `neuguong_test_gw1`, …, which `make test` provisions (NG_PG_DATABASES) before it starts

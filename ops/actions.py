@@ -60,6 +60,8 @@ def _serve_console(args: argparse.Namespace, workers: int) -> None:
 
     settings = ConsoleSettings()
     port = args.port or settings.http_port
+    ports = [port] if settings.operations_port is None else [port, settings.operations_port]
+    sockets = [listening_socket(settings.http_host, p) for p in ports]
     config = uvicorn.Config(
         "services.console.app:create_app",
         factory=True,
@@ -70,11 +72,11 @@ def _serve_console(args: argparse.Namespace, workers: int) -> None:
         access_log=False,
     )
     if workers == 1:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=sockets)
         return
     from uvicorn.supervisors import Multiprocess
 
-    Multiprocess(config, sockets=[listening_socket(settings.http_host, port)]).run()
+    Multiprocess(config, sockets=sockets).run()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
-from neuguong.runtime.edge import redirect_slashes_relatively
+from neuguong.runtime.edge import OperationsPortGuard, redirect_slashes_relatively
 from neuguong.runtime.logs import configure_logging
 from services.console import overview, report, roll, signin, todo, upload
 from services.console.client import TokenRefused
@@ -57,6 +57,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         app.include_router(router)
     install_answers(app)
     install_metrics(app, app.state.metrics)
+    app.add_middleware(OperationsPortGuard, operations_port=settings.operations_port)  # outermost
     redirect_slashes_relatively(app)
     return app
 

@@ -24,6 +24,9 @@ class ConsoleSettings(BaseSettings):
         8100, description="without an `NG_<SERVICE>_URL`: the local services' ports are base + 1, 2, …"
     )
     public_base_url: str = Field("", description="https://… in production: the session cookie is then Secure")
+    operations_port: int | None = Field(
+        default=None, description="when set, /metrics answers only on this port, not on http_port (as every service's)"
+    )
     commitments_url: str = Field("", description="where the console and the `neuguong` command reach commitments")
     honors_url: str = Field("", description="where the console and the `neuguong` command reach honors")
     inspections_url: str = Field("", description="where the console and the `neuguong` command reach inspections")

@@ -40,12 +40,18 @@ def test_each_kubernetes_service_loads_its_production_settings(environment, serv
 def test_each_kubernetes_service_serves_metrics_and_docs_apart_from_its_public_port(environment, service):
     workload = k8s_workloads()[service]
     settings = environment(k8s_environment(workload), service)
-    assert settings.operations_port is not None and settings.operations_port != settings.http_port
+    assert_operations_apart(service, workload, settings.http_port, settings.operations_port)
+
+
+def assert_operations_apart(name: str, workload: dict, http_port: int, operations_port: int | None) -> None:
+    """The pod listens on its public port and on an operations port that Prometheus scrapes; the Service
+    publishes the public one alone."""
+    assert operations_port is not None and operations_port != http_port
     pod = workload["spec"]["template"]
     ports = {p["name"]: p["containerPort"] for p in pod["spec"]["containers"][0]["ports"]}
-    assert ports == {"http": settings.http_port, "operations": settings.operations_port}
-    assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(settings.operations_port)
-    (published,) = [d for d in k8s_documents() if d["kind"] == "Service" and d["metadata"]["name"] == service]
+    assert ports == {"http": http_port, "operations": operations_port}
+    assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(operations_port)
+    (published,) = [d for d in k8s_documents() if d["kind"] == "Service" and d["metadata"]["name"] == name]
     assert [p["targetPort"] for p in published["spec"]["ports"]] == ["http"]
 
 
@@ -105,6 +111,8 @@ def test_the_kubernetes_console_loads_its_production_settings(environment, monke
     assert settings.environment == "production" and settings.secure_cookie
     assert PurePosixPath(settings.jwt_public_key_file) in k8s_mounted_files(workload)
     assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
+    assert_operations_apart("console", workload, settings.http_port, settings.operations_port)
+    assert_operations_apart("console", workload, settings.http_port, settings.operations_port)
 
 
 def test_every_kubernetes_manifest_is_valid_against_the_schemas():

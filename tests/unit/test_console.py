@@ -158,6 +158,18 @@ def test_a_session_book_and_an_honor_roll_are_checked_the_same_way(tmp_path):
     assert [(b["line"], b["column"]) for b in bad] == [(3, "Kỳ ghi danh")]
 
 
+def test_with_an_operations_port_the_console_answers_metrics_there_and_its_pages_only_on_its_own():
+    app = create_app(ConsoleSettings(console_session_secret="s" * 40, operations_port=9100))
+    public = TestClient(app, base_url="http://console:8106", follow_redirects=False)
+    operations = TestClient(app, base_url="http://console:9100", follow_redirects=False)
+    assert public.get("/dang-nhap").status_code == 200
+    assert public.get("/metrics").status_code == 404
+    exposed = operations.get("/metrics")
+    assert exposed.status_code == 200 and 'route="/dang-nhap",status="200"' in exposed.text
+    assert operations.get("/dang-nhap").status_code == 404
+    assert public.get("/healthz").status_code == operations.get("/healthz").status_code == 200
+
+
 def test_the_console_counts_its_pages_by_route_at_metrics():
     client = TestClient(create_app(ConsoleSettings(console_session_secret="s" * 40)), follow_redirects=False)
     assert client.get("/dang-nhap").status_code == 200

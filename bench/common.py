@@ -13,8 +13,9 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -124,7 +125,7 @@ async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float, inter
 
 
 @contextlib.contextmanager
-def measuring_without_collections() -> Any:
+def measuring_without_collections() -> Iterator[None]:
     """The measuring client's own cyclic garbage collector off while it times requests: a full collection of its
     heap took 70 ms here and would have counted as the servers' latency (their collectors are left as they run in
     production)."""
@@ -136,6 +137,14 @@ def measuring_without_collections() -> Any:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A running process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def vi_decimal(value: float, digits: int = 2) -> str:
@@ -342,7 +351,6 @@ def write_results(path: str, results: list[dict[str, Any]]) -> None:
     if not path:
         return
     import json
-    from pathlib import Path
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ from bench.common import (
     arguments,
     bench_slice,
     comparison,
+    peak_rss_mib,
     per_second,
     quiet,
     settings,
@@ -102,14 +103,6 @@ def read_only_pass(path: Path) -> float:
         pass
     book.close()
     return time.perf_counter() - started
-
-
-def peak_rss_mib(pid: int) -> float:
-    """A running process's peak resident set (VmHWM), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def main() -> None:

@@ -8,21 +8,27 @@ CommitmentFiled and then monthly SelfReflectionRecorded (one filing in four even
 
 1. Baselines: a raw aiokafka consumer reading every record from the start and doing nothing, then decoding
    each into its Envelope (schemas.decode, what the rebuild does first).
-2. The real command, `neuguong projections rebuild`, as operators run it (replay into a fresh schema,
-   digests against the live one, swap), in a process of its own: wall time, events/s, and its peak RSS.
-   The live figures are checked afterwards: the province counts every filing and every self-review.
+2. The service live: `neuguong serve projections` in a process of its own, started on the published history
+   and timed until its inbox holds every event: events/s from its start, and its peak RSS under the load.
+3. The real command, `neuguong projections rebuild`, as operators run it (replay into a fresh schema,
+   digests against the live one, which the service above wrote, then swap), in a process of its own: wall
+   time, events/s, and its peak RSS. The live figures are checked afterwards: the province counts every
+   filing and every self-review.
 
 `--json PATH` writes the comparisons for `make bench`.
 """
 
 import asyncio
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import asyncpg
+
+from bench.commands import _keys, free_port, serve, serve_env
 from bench.common import (
     DATABASE,
     Figure,
@@ -30,17 +36,20 @@ from bench.common import (
     bench_slice,
     commitment_events,
     comparison,
+    peak_rss_mib,
     per_second,
     publish_events,
     quiet,
     report,
     settings,
     vi_decimal,
+    wait_for,
     write_results,
 )
 from bench.consumer import envelope_decode, nothing, read_all
 from neuguong.numbers import vi_number
 from neuguong.runtime.db import create_pool, migrate
+from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import ensure_topics
 from schemas.commitments import ItemReview, SelfReflectionRecorded
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
@@ -70,6 +79,24 @@ def history(count: int) -> list:
     return events[:count]
 
 
+async def live_service(config: Settings, pool: asyncpg.Pool, count: int) -> tuple[float, float]:
+    """`neuguong serve projections` applying the published history: seconds from its start until its inbox
+    holds `count` events, and its peak RSS (MiB) by then."""
+    async with _keys() as (_private_key, public_file):
+        server = await serve(free_port(), serve_env(config, public_file), name="projections")
+        started = time.perf_counter()
+        try:
+            await wait_for(
+                lambda: pool.fetchval("SELECT count(*) >= $1 FROM inbox", count),
+                timeout=600,
+                interval=0.2,
+            )
+            return time.perf_counter() - started, peak_rss_mib(server.pid)
+        finally:
+            server.terminate()
+            await server.wait()
+
+
 def rebuild_command(prefix: str) -> tuple[float, int, str]:
     """`neuguong projections rebuild` on the run's topics: seconds, peak RSS (KiB) and what it printed."""
     environment = {
@@ -80,13 +107,18 @@ def rebuild_command(prefix: str) -> tuple[float, int, str]:
         "NG_LOG_LEVEL": "WARNING",
     }
     command = [str(Path(sys.executable).with_name("neuguong")), "projections", "rebuild"]  # the venv's script
-    started = time.perf_counter()
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"rebuild: exit {done.returncode}\n{done.stdout}\n{done.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: this one
-    return seconds, peak, done.stdout
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=environment, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own resource usage, not the largest child's
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read(), err.read()
+    if process.returncode != 0:
+        raise SystemExit(f"rebuild: exit {process.returncode}\n{printed}\n{errors[-2000:]}")
+    return seconds, usage.ru_maxrss, printed
 
 
 async def main() -> None:
@@ -106,6 +138,7 @@ async def main() -> None:
         pool = await create_pool(config)
         try:
             await migrate(pool, DEFINITION.package_dir)  # the live tables the rebuild swaps out
+            live_seconds, live_mib = await live_service(config, pool, args.events)
             seconds, peak_kib, printed = await asyncio.to_thread(rebuild_command, prefix)
             async with pool.acquire() as conn:
                 figures = await store.select_figures(conn, "lc", "2026")
@@ -120,6 +153,7 @@ async def main() -> None:
         [
             Figure("raw aiokafka consumer, no work", args.events, raw_nothing),
             Figure("raw consumer + schemas.decode (pydantic)", args.events, raw_decode),
+            Figure("neuguong serve projections, live, from its start", args.events, live_seconds),
             rebuilt,
         ],
         reference="raw aiokafka consumer, no work",
@@ -127,6 +161,7 @@ async def main() -> None:
     )
     peak_mib = peak_kib / 1024
     print(f"   rebuild: {vi_decimal(seconds, 1)} s, peak RSS {vi_decimal(peak_mib, 1)} MiB")
+    print(f"   neuguong serve projections under the same load: peak RSS {vi_decimal(live_mib, 1)} MiB")
     print("   " + printed.strip().replace("\n", "\n   "))
     decode_rate = per_second(args.events, raw_decode)
     write_results(
@@ -149,6 +184,20 @@ async def main() -> None:
                 higher_is_better=False,
             ),
             {"figure": "rebuild: peak RSS", "value": round(peak_mib, 1), "unit": "MiB", "baseline": "", "ratio": None},
+            comparison(
+                f"projections service, live, {vi_number(args.events)} events: events/s",
+                per_second(args.events, live_seconds),
+                "events/s",
+                "raw consumer + schemas.decode",
+                decode_rate,
+            ),
+            {
+                "figure": "projections service: peak RSS",
+                "value": round(live_mib, 1),
+                "unit": "MiB",
+                "baseline": "",
+                "ratio": None,
+            },
         ],
     )
 

@@ -37,7 +37,8 @@ demo: services
 
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all.
 # The suite runs on two pytest-xdist workers, each on a test database of its own (tests/conftest.py), a file
-# whole on one worker: about 5 minutes on 2 cores against 9 to 10 serially. TEST_WORKERS=1 runs it in one process.
+# whole on one worker: about 5 minutes of tests on 2 cores, against 8½ to 9½ serially. TEST_WORKERS=1 runs them in
+# one process.
 TEST_WORKERS ?= 2
 test: export NG_PG_DATABASES := neuguong neuguong_test $(foreach n,$(shell seq 0 $$(($(TEST_WORKERS) - 1))),neuguong_test_gw$(n))
 test: lint infra

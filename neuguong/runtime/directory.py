@@ -23,16 +23,19 @@ ON CONFLICT (member_id) DO UPDATE SET full_name = $2, cell_id = $3, admitted_on 
 # Walks up from a unit; parents may arrive after children (other partitions), so paths are read, not stored.
 WALK_UP = """
 up AS (
-    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = {start}
+    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = :start
     UNION ALL
     SELECT u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
     WHERE up.depth < 16
 )"""
-SELECT_UNIT_PATH = f"WITH RECURSIVE {WALK_UP.format(start='$1')} SELECT array_agg(unit_id ORDER BY depth DESC) FROM up"
+SELECT_UNIT_PATH = f"""
+WITH RECURSIVE {WALK_UP.replace(":start", "$1")}
+SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
+"""
 # The member and the unit path of their cell, in one round trip.
 SELECT_MEMBER_AND_PATH = f"""
 WITH RECURSIVE m AS (SELECT * FROM directory_members WHERE member_id = $1),
-{WALK_UP.format(start="(SELECT cell_id FROM m)")}
+{WALK_UP.replace(":start", "(SELECT cell_id FROM m)")}
 SELECT m.*, (SELECT array_agg(unit_id ORDER BY depth DESC) FROM up) AS unit_path FROM m
 """
 SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"

@@ -56,8 +56,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_answers(app)
+    # Inside the metrics middleware, as in the services: what the guard refuses is counted too.
+    app.add_middleware(OperationsPortGuard, operations_port=settings.operations_port)
     install_metrics(app, app.state.metrics)
-    app.add_middleware(OperationsPortGuard, operations_port=settings.operations_port)  # outermost
     redirect_slashes_relatively(app)
     return app
 

@@ -3,6 +3,7 @@ date rules at their edges (year change and month ends in Asia/Ho_Chi_Minh), with
 
 import pytest
 
+from neuguong.runtime import directory
 from neuguong.runtime.auth import Forbidden
 from neuguong.runtime.errors import CommandRejected, Conflict
 from services.commitments.commands import (
@@ -190,3 +191,20 @@ async def test_a_thematic_session_names_a_topic_of_its_year_issued_above_its_cel
     assert (await layer.outbox())[-1].payload["topic_id"] == "cd-2026-01"
     without = await layer.run(session(held_on="2026-06-16"), secretary, clock)  # the topic stays optional
     assert without.status == 201 and (await layer.outbox())[-1].payload["topic_id"] is None
+
+
+async def test_a_member_comes_with_the_unit_path_of_their_cell_in_one_lookup(layer, small_directory):
+    member = member_of(small_directory, 5)
+    async with layer.pool.acquire() as conn:
+        found, path = await directory.find_member_and_path(conn, member.member_id)
+        assert (found.member_id, found.cell_id, found.left_party) == (member.member_id, member.cell_id, False)
+        assert path == small_directory.path_for(member) == await directory.unit_path(conn, member.cell_id)
+        assert await directory.find_member_and_path(conn, "dv-khong-co") is None
+        # A member who left is still found (the callers refuse them), and a cell the directory does not know
+        # yet (its event on another partition, still to come) gives an empty path, as the walk alone does.
+        await conn.execute(
+            "UPDATE directory_members SET left_party = true, cell_id = 'chi-bo-chua-co' WHERE member_id = $1",
+            member.member_id,
+        )
+        found, path = await directory.find_member_and_path(conn, member.member_id)
+        assert (found.left_party, found.cell_id, path) == (True, "chi-bo-chua-co", [])

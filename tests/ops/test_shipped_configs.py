@@ -112,7 +112,6 @@ def test_the_kubernetes_console_loads_its_production_settings(environment, monke
     assert PurePosixPath(settings.jwt_public_key_file) in k8s_mounted_files(workload)
     assert [settings.api_url(name) for name in APIS] == [f"http://{name}:{8101 + n}" for n, name in enumerate(APIS)]
     assert_operations_apart("console", workload, settings.http_port, settings.operations_port)
-    assert_operations_apart("console", workload, settings.http_port, settings.operations_port)
 
 
 def test_every_kubernetes_manifest_is_valid_against_the_schemas():

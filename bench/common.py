@@ -12,6 +12,8 @@ import gc
 import os
 import platform
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -140,11 +142,29 @@ def measuring_without_collections() -> Iterator[None]:
 
 
 def peak_rss_mib(pid: int) -> float:
-    """A running process's peak resident set (VmHWM), in MiB."""
+    """A running process's peak resident set (VmHWM), in MiB; 0 once it has ended."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def run_watching_peak(command: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run a command to its end: its outcome, its seconds, and its peak resident set in MiB (VmHWM, read while it
+    runs). Not getrusage's ru_maxrss: Linux starts a child's from its parent's resident set at the fork and keeps
+    the larger across exec, so a benchmark holding its data in memory would be counted as the child's."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        peak = 0.0
+        while process.poll() is None:
+            with contextlib.suppress(OSError):  # it ended between the poll and the read
+                peak = max(peak, peak_rss_mib(process.pid))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(command, process.returncode, out.read(), err.read()), seconds, peak
 
 
 def vi_decimal(value: float, digits: int = 2) -> str:

@@ -13,15 +13,15 @@ commitments` process starts on a free port and the directory is published to it.
    service's peak RSS (VmHWM) once it is done. Every row must be filed.
 
 `make bench` runs it at 3.000 rows (it must fit the five minutes); `--rows 20000 --communes 10` and more
-are run by hand (bench/README.md records them). The importer streams the workbook, so its RSS stays flat
-in the number of rows.
+are run by hand (bench/README.md records them). The importer streams the workbook; what grows with the rows
+is a 16-byte digest per row's natural key (to name the line a duplicate repeats) and openpyxl's table of the
+workbook's shared strings: 105 MiB at 3.000 rows, 133 MiB at 150.000. Peak RSS is read from /proc while each
+process runs (bench.common.run_watching_peak), never from getrusage (which counts this process's memory).
 """
 
 import asyncio
 import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +38,7 @@ from bench.common import (
     peak_rss_mib,
     per_second,
     quiet,
+    run_watching_peak,
     settings,
     vi_decimal,
     wait_for,
@@ -136,12 +137,9 @@ async def main() -> None:
             baseline = await asyncio.to_thread(read_only_pass, path)
             token = mint_token(private_key, sub="tinh-uy", role="committee", unit="lc")
             command = [neuguong, "import", "commitments", str(path), "--url", f"http://127.0.0.1:{port}"]
-            started = time.perf_counter()
-            done = await asyncio.to_thread(
-                subprocess.run, command, env={**env, "NG_TOKEN": token}, capture_output=True, text=True, check=False
+            done, seconds, importer_mib = await asyncio.to_thread(
+                run_watching_peak, command, {**env, "NG_TOKEN": token}
             )
-            seconds = time.perf_counter() - started
-            importer_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest waited child
             service_mib = peak_rss_mib(server.pid)
             filed = await admin.fetchval("SELECT count(*) FROM commitments.commitments")
         finally:

@@ -20,9 +20,7 @@ CommitmentFiled and then monthly SelfReflectionRecorded (one filing in four even
 
 import asyncio
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from bench.common import (
     publish_events,
     quiet,
     report,
+    run_watching_peak,
     settings,
     vi_decimal,
     wait_for,
@@ -97,8 +96,8 @@ async def live_service(config: Settings, pool: asyncpg.Pool, count: int) -> tupl
             await server.wait()
 
 
-def rebuild_command(prefix: str) -> tuple[float, int, str]:
-    """`neuguong projections rebuild` on the run's topics: seconds, peak RSS (KiB) and what it printed."""
+def rebuild_command(prefix: str) -> tuple[float, float, str]:
+    """`neuguong projections rebuild` on the run's topics: seconds, peak RSS (MiB) and what it printed."""
     environment = {
         **os.environ,
         "NG_TOPIC_PREFIX": prefix,
@@ -107,18 +106,10 @@ def rebuild_command(prefix: str) -> tuple[float, int, str]:
         "NG_LOG_LEVEL": "WARNING",
     }
     command = [str(Path(sys.executable).with_name("neuguong")), "projections", "rebuild"]  # the venv's script
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, env=environment, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)  # this child's own resource usage, not the largest child's
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        printed, errors = out.read(), err.read()
-    if process.returncode != 0:
-        raise SystemExit(f"rebuild: exit {process.returncode}\n{printed}\n{errors[-2000:]}")
-    return seconds, usage.ru_maxrss, printed
+    done, seconds, peak_mib = run_watching_peak(command, environment)
+    if done.returncode != 0:
+        raise SystemExit(f"rebuild: exit {done.returncode}\n{done.stdout}\n{done.stderr[-2000:]}")
+    return seconds, peak_mib, done.stdout
 
 
 async def main() -> None:
@@ -139,7 +130,7 @@ async def main() -> None:
         try:
             await migrate(pool, DEFINITION.package_dir)  # the live tables the rebuild swaps out
             live_seconds, live_mib = await live_service(config, pool, args.events)
-            seconds, peak_kib, printed = await asyncio.to_thread(rebuild_command, prefix)
+            seconds, peak_mib, printed = await asyncio.to_thread(rebuild_command, prefix)
             async with pool.acquire() as conn:
                 figures = await store.select_figures(conn, "lc", "2026")
         finally:
@@ -159,7 +150,6 @@ async def main() -> None:
         reference="raw aiokafka consumer, no work",
         params={"events": args.events, "filings": filings, "body bytes": body_bytes},
     )
-    peak_mib = peak_kib / 1024
     print(f"   rebuild: {vi_decimal(seconds, 1)} s, peak RSS {vi_decimal(peak_mib, 1)} MiB")
     print(f"   neuguong serve projections under the same load: peak RSS {vi_decimal(live_mib, 1)} MiB")
     print("   " + printed.strip().replace("\n", "\n   "))

@@ -7,6 +7,7 @@ afresh and the service answers `exists` for what it already has.
 """
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -118,7 +119,9 @@ class _Refused(Exception):
 
 
 def _validate(book: Book, path: Path, report: ImportReport) -> int:
-    seen: dict[Hashable, int] = {}
+    # A row's natural key is kept as a 16-byte digest (the line it first appeared on beside it): a tuple of
+    # strings took three times the memory, and a province's file has 150.000 rows.
+    seen: dict[bytes, int] = {}
     valid = 0
     for line, cells in read_rows(path):
         try:
@@ -127,12 +130,16 @@ def _validate(book: Book, path: Path, report: ImportReport) -> int:
             where, _, reason = str(error).partition(": ")
             report.bad.append((line, where, reason))
             continue
-        first = seen.setdefault(book.key(item), line)
+        first = seen.setdefault(_digest(book.key(item)), line)
         if first != line:
             report.bad.append((line, book.duplicate[0], book.duplicate[1].format(line=first)))
             continue
         valid += 1
     return valid
+
+
+def _digest(key: Hashable) -> bytes:
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
 
 
 def _valid_items(book: Book, path: Path, report: ImportReport) -> Iterator[tuple[int, bytes]]:

@@ -101,6 +101,8 @@ async def test_a_province_of_rows_with_one_percent_bad(system, directory, commit
     for line, field, reason in first.bad:
         expected_field, expected_reason = BAD_KINDS[kinds[line]]
         assert field == expected_field and expected_reason in reason, (line, field, reason)
+        if kinds[line] == "duplicate":  # it names the line it repeats (the row of line - 98, see generated_file)
+            assert reason.endswith(f"as line {line - 98}"), (line, reason)
     assert first.created == IMPORT_ROWS - len(kinds) and first.existing == 0
     assert await counts(commitments) == (first.created, first.created)
     nfd_member = await commitments.runtime.pool.fetchval(

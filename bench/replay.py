@@ -84,12 +84,14 @@ async def live_service(config: Settings, pool: asyncpg.Pool, count: int) -> tupl
     async with _keys() as (_private_key, public_file):
         server = await serve(free_port(), serve_env(config, public_file), name="projections")
         started = time.perf_counter()
+
+        async def applied_all() -> bool:
+            if server.returncode is not None:  # say so now, not after the timeout
+                raise SystemExit(f"neuguong serve projections ended early (exit {server.returncode})")
+            return await pool.fetchval("SELECT count(*) >= $1 FROM inbox", count)
+
         try:
-            await wait_for(
-                lambda: pool.fetchval("SELECT count(*) >= $1 FROM inbox", count),
-                timeout=600,
-                interval=0.2,
-            )
+            await wait_for(applied_all, timeout=600, interval=0.2)
             return time.perf_counter() - started, peak_rss_mib(server.pid)
         finally:
             server.terminate()

@@ -1,12 +1,13 @@
 """Creating the topics a service needs, with partitions and compaction as declared in schemas, and keeping
 the history they hold: event topics never expire, directory topics are compacted (DESIGN.md §9)."""
 
+import asyncio
 import logging
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaError, for_code
 
 from neuguong.runtime.kafka import client_options
 from neuguong.runtime.settings import Settings
@@ -37,8 +38,22 @@ def corrections(wanted: dict[str, str], actual: dict[str, str]) -> dict[str, str
     return wrong
 
 
-async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
-    """Create the missing topics; correct the history-keeping configuration of the existing ones."""
+TOPIC_EXISTS = 36
+"""CreateTopics' error code of a topic that is already there (another service created it at the same moment)."""
+
+
+class TopicsUnavailable(RuntimeError):
+    """The broker refused to create a topic, or does not serve a created one within the bound."""
+
+
+async def ensure_topics(settings: Settings, topics: list[Topic], *, served_within: float = 30.0) -> None:
+    """Create the missing topics; correct the history-keeping configuration of the existing ones; return once
+    the broker serves every one of them.
+
+    The controller answers CreateTopics once the topic is recorded, before the brokers serve it. A consumer
+    that subscribes in that moment finds the topic missing from its metadata, gets none of its partitions
+    and asks again only after `metadata.max.age.ms` (five minutes), so a service starts consuming only once
+    its topics are there with a leader for each partition."""
     admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.service}-admin")
     await admin.start()
     try:
@@ -54,15 +69,54 @@ async def ensure_topics(settings: Settings, topics: list[Topic]) -> None:
             for name, t in wanted.items()
             if name not in existing
         ]
-        if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created it at the same moment
-            log.info("topics created", extra={"topics": [t.name for t in missing]})
-        await _correct(admin, settings, {name: t for name, t in wanted.items() if name in existing})
+        created = await _create(admin, missing) if missing else []
+        await _until_served(admin, list(wanted), served_within)
+        await _correct(admin, settings, {name: t for name, t in wanted.items() if name not in created})
     finally:
         await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, missing: list[NewTopic]) -> list[str]:
+    """Create `missing`; the names this call created (one another service created meanwhile is not)."""
+    response = (await admin.create_topics(missing)).to_object()
+    created, refused = [], {}
+    for result in response["topic_errors"]:
+        if result["error_code"] == 0:
+            created.append(result["topic"])
+        elif result["error_code"] != TOPIC_EXISTS:
+            error = for_code(result["error_code"])
+            refused[result["topic"]] = f"{error.__name__}: {result.get('error_message') or error.description}"
+    if created:
+        log.info("topics created", extra={"topics": created})
+    if refused:
+        raise TopicsUnavailable(f"the broker refused to create topics: {refused}")
+    return created
+
+
+async def _until_served(admin: AIOKafkaAdminClient, names: list[str], within: float) -> None:
+    """Wait until the broker's metadata lists every topic of `names` with a leader for each partition."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        waiting = unserved(await admin.describe_topics(names))
+        if not waiting:
+            return
+        if asyncio.get_running_loop().time() >= deadline:
+            raise TopicsUnavailable(f"topics not served by the broker within {within:g} s: {sorted(waiting)}")
+        await asyncio.sleep(0.1)
+
+
+TOPIC_AUTHORIZATION_FAILED = 29
+
+
+def unserved(described: list[dict]) -> set[str]:
+    """The topics of a Metadata answer the broker does not serve yet: unknown, or a partition without a
+    leader. One this client may not describe is left to the admin's provisioning, as in `_correct`."""
+    return {
+        t["topic"]
+        for t in described
+        if t["error_code"] != TOPIC_AUTHORIZATION_FAILED
+        and (t["error_code"] or not t["partitions"] or any(p["error_code"] or p["leader"] < 0 for p in t["partitions"]))
+    }
 
 
 async def _correct(admin: AIOKafkaAdminClient, settings: Settings, topics: dict[str, Topic]) -> None:

@@ -7,7 +7,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
 
 from neuguong.runtime.kafka import client_options
-from neuguong.runtime.topics import describe_topic_configs, ensure_topics
+from neuguong.runtime.topics import TopicsUnavailable, describe_topic_configs, ensure_topics
 from ops.rebuild import HistoryMissing, rebuild
 from schemas import encode, wrap
 from schemas.commitments import CommitmentFiled
@@ -60,6 +60,12 @@ async def test_event_topics_keep_everything_and_a_finite_one_is_corrected(system
     assert units["cleanup.policy"] == "compact"
     assert {k: honors[k] for k in (*HISTORY, "max.message.bytes")} == {**HISTORY, "max.message.bytes": "1048576"}
     assert {k: dead[k] for k in HISTORY} == HISTORY
+
+
+async def test_a_topic_the_broker_refuses_to_create_stops_the_start_and_is_named(system):
+    settings = system.settings("commitments", kafka_replication=3)  # one broker here: three copies cannot be
+    with pytest.raises(TopicsUnavailable, match=r"commitments\.events.: .InvalidReplicationFactor"):
+        await ensure_topics(settings, [COMMITMENTS])
 
 
 async def test_a_rebuild_refuses_to_swap_when_the_history_has_lost_its_start(system, small_directory):

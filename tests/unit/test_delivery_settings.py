@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from neuguong.runtime.leadership import session_settings, takeover_bound
 from neuguong.runtime.settings import Settings
-from neuguong.runtime.topics import corrections, topic_configs
+from neuguong.runtime.topics import corrections, topic_configs, unserved
 from schemas.topics import COMMITMENTS, DIRECTORY_MEMBERS
 
 
@@ -55,3 +55,18 @@ def test_only_what_shortens_history_or_shrinks_the_limit_is_corrected():
     assert corrections(wanted, found) == {"retention.ms": "-1"}
     assert corrections(wanted, {**wanted, "max.message.bytes": "1000"}) == {"max.message.bytes": "1048576"}
     assert corrections(wanted, wanted) == {}
+
+
+def test_a_topic_is_served_once_it_is_known_with_a_leader_for_every_partition():
+    def partition(n: int, leader: int = 1, error: int = 0) -> dict:
+        return {"partition": n, "leader": leader, "error_code": error}
+
+    described = [
+        {"topic": "served", "error_code": 0, "partitions": [partition(0), partition(1)]},
+        {"topic": "unknown", "error_code": 3, "partitions": []},
+        {"topic": "electing", "error_code": 0, "partitions": [partition(0), partition(1, leader=-1)]},
+        {"topic": "leaderless", "error_code": 0, "partitions": [partition(0, error=5)]},
+        {"topic": "not-yet-partitioned", "error_code": 0, "partitions": []},
+        {"topic": "not-ours-to-describe", "error_code": 29, "partitions": []},
+    ]
+    assert unserved(described) == {"unknown", "electing", "leaderless", "not-yet-partitioned"}

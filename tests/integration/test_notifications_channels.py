@@ -495,7 +495,9 @@ async def test_a_backfill_waits_for_a_revocation_in_flight_and_never_queues_the_
     envelope = wrap(revocation, producer="honors", actor="test", unit_path=path, correlation_id="corr-revoke")
 
     async def blocked() -> bool:
-        return await pool.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1
+        waiting = """SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+        return await pool.fetchval(waiting) == 1
 
     async with pool.acquire() as conn:
         in_flight = conn.transaction()

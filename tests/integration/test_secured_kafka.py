@@ -138,6 +138,7 @@ async def test_a_filed_commitment_reaches_the_figures_through_the_secured_broker
             relays = await commitments.runtime.pool.fetch(  # more than one: a relay of an earlier test lives on
                 "SELECT a.pid, a.backend_start, l.granted FROM pg_stat_activity a LEFT JOIN pg_locks l"
                 " ON l.pid = a.pid AND l.locktype = 'advisory' WHERE a.application_name = 'commitments-relay'"
+                " AND a.datname = current_database()"
             )
             where = {
                 "outbox": outbox,

@@ -19,8 +19,9 @@ async def unit_in_reach(
     """The unit's path (root first), once the token lies at or above it and, when `roles` are given,
     carries one of them; an unknown unit is `unknown` (404 for reads)."""
     path = await directory.unit_path(conn, unit_id)
-    if not path:
+    if not path and await directory.find_unit(conn, unit_id) is None:
         raise unknown(field, f"unknown unit {unit_id}")
+    directory.require_path(path, field, unit_id)
     if roles:
         principal.require_role(*roles)
     principal.require_subtree(path)

@@ -5,6 +5,7 @@ from datetime import date
 
 import asyncpg
 
+from neuguong.runtime.errors import NotYetKnown
 from schemas import Envelope, MemberRegistered, OrgUnitRegistered
 from schemas.topics import DIRECTORY_MEMBERS, DIRECTORY_UNITS
 
@@ -28,15 +29,19 @@ up AS (
     SELECT u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
     WHERE up.depth < 16
 )"""
+# A path is whole only when the walk reached a root (a unit without parent): a parent still on its way (another
+# partition) or a chain deeper than the walk gives no path, as an unknown unit does, never a partial one that
+# an event would carry for good (a commitment counted nowhere above its cell).
+WHOLE_PATH = "CASE WHEN bool_or(parent_id IS NULL) THEN array_agg(unit_id ORDER BY depth DESC) END"
 SELECT_UNIT_PATH = f"""
 WITH RECURSIVE {WALK_UP.replace(":start", "$1")}
-SELECT array_agg(unit_id ORDER BY depth DESC) FROM up
+SELECT {WHOLE_PATH} FROM up
 """
 # The member and the unit path of their cell, in one round trip.
 SELECT_MEMBER_AND_PATH = f"""
 WITH RECURSIVE m AS (SELECT * FROM directory_members WHERE member_id = $1),
 {WALK_UP.replace(":start", "(SELECT cell_id FROM m)")}
-SELECT m.*, (SELECT array_agg(unit_id ORDER BY depth DESC) FROM up) AS unit_path FROM m
+SELECT m.*, (SELECT {WHOLE_PATH} FROM up) AS unit_path FROM m
 """
 SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"
 SELECT_UNIT_LEVEL = "SELECT level FROM directory_units WHERE unit_id = $1"
@@ -88,17 +93,25 @@ async def on_member_registered(conn: asyncpg.Connection, event: MemberRegistered
 
 
 async def unit_path(conn: asyncpg.Connection, unit_id: str) -> list[str]:
-    """Ids of the unit and its ancestors, root first (empty when the unit is unknown)."""
+    """Ids of the unit and its ancestors, root first; empty when the unit, or one above it, is not known here."""
     return list(await conn.fetchval(SELECT_UNIT_PATH, unit_id) or [])
 
 
 async def find_member_and_path(conn: asyncpg.Connection, member_id: str) -> tuple[Member, list[str]] | None:
-    """The member and the ids of their cell and its ancestors, root first; None when the directory does not
-    know the member."""
+    """The member and the ids of their cell and its ancestors, root first (empty while the cell, or a unit above
+    it, is not known here: see `require_path`); None when the directory does not know the member."""
     row = await conn.fetchrow(SELECT_MEMBER_AND_PATH, member_id)
     if row is None:
         return None
     return Member(**{k: row[k] for k in Member.__dataclass_fields__}), list(row["unit_path"] or [])
+
+
+def require_path(path: list[str], field: str, what: str) -> list[str]:
+    """`path` when whole; else the service's copy of the directory has the member or unit but not yet every unit
+    above it (the directory's topics arrive independently): a 503 naming `field`, to try again shortly."""
+    if not path:
+        raise NotYetKnown(field, f"the directory here does not yet know every unit above {what}; try again shortly")
+    return path
 
 
 async def find_unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:

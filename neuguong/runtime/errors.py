@@ -49,6 +49,7 @@ class CommandRejected(Exception):
     """A command refused by a rule; nothing was written."""
 
     status = 422
+    headers: dict[str, str] = {}  # noqa: RUF012 (read only)
 
     def __init__(self, field: str, reason: str, **details: object) -> None:
         super().__init__(f"{field}: {reason}")
@@ -65,6 +66,14 @@ class Conflict(CommandRejected):
     """The command clashes with what exists (a duplicate natural key, …)."""
 
     status = 409
+
+
+class NotYetKnown(CommandRejected):
+    """The command needs what this service has not received yet (a unit above a member, on its way through
+    the directory's topics): nothing was written, the same request succeeds shortly."""
+
+    status = 503
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # noqa: RUF012 (read only)
 
 
 def refuse(refusal: Refusal, kind: type[CommandRejected] = CommandRejected, **details: object) -> None:
@@ -107,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CommandRejected)
     async def on_rejected(request: Request, error: CommandRejected) -> JSONResponse:
         errors = [{"field": error.field, "reason": error.reason}]
-        return problem(error.status, errors, instance=request.url.path, extensions=error.details)
+        return problem(
+            error.status, errors, instance=request.url.path, extensions=error.details, headers=error.headers or None
+        )
 
     @app.exception_handler(Unauthenticated)
     async def on_unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:

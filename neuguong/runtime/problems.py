@@ -78,7 +78,8 @@ ERROR_DESCRIPTIONS = {
     413: "The body is larger than NG_MAX_BODY_BYTES",
     422: "A field is malformed or breaks a rule; `errors` names each field and why",
     500: "A fault of the service, logged with the correlation id",
-    503: "The database cannot be reached; try again after Retry-After seconds",
+    503: "The database cannot be reached, or this service does not yet know a unit the request needs (the"
+    " directory is on its way); nothing was written: try again after Retry-After seconds",
 }
 COMMAND_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
 QUERY_ERRORS = (401, 403, 404, 422, 503)

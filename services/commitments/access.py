@@ -27,6 +27,7 @@ async def member_in_reach(
     if found is None or found[0].left_party:
         raise unknown("member_id", "unknown member")
     member, path = found
+    path = directory.require_path(path, "member_id", f"the cell {member.cell_id} of {member_id}")
     if principal.sub == member_id:  # everyone files, reviews and reports their own commitment
         return member, path
     if principal.role == "member":
@@ -62,8 +63,9 @@ async def rateable_in_reach(
 async def cell_in_reach(conn: asyncpg.Connection, principal: Principal, cell_id: str) -> list[str]:
     """The cell's unit path, once the principal is its secretary or a committee above it."""
     path = await directory.unit_path(conn, cell_id)
-    if not path or await directory.unit_level(conn, cell_id) != "cell":
+    if await directory.unit_level(conn, cell_id) != "cell":
         raise CommandRejected("cell_id", "unknown cell")
+    directory.require_path(path, "cell_id", cell_id)
     principal.require_role(*CELL_LEADERSHIP)
     principal.require_subtree(path)
     return path

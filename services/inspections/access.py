@@ -20,12 +20,13 @@ async def target_path(
     """The target's unit path: a member's cell path, a unit's own path."""
     if kind == "member":
         found = await directory.find_member_and_path(conn, target_id)
-        path = [] if found is None else found[1]
-    else:
-        path = await directory.unit_path(conn, target_id)
-    if not path:
+        if found is None:
+            raise unknown("target.id", "unknown member")
+        return directory.require_path(found[1], "target.id", f"the cell {found[0].cell_id} of {target_id}")
+    path = await directory.unit_path(conn, target_id)
+    if not path and await directory.find_unit(conn, target_id) is None:
         raise unknown("target.id", f"unknown {kind}")
-    return path
+    return directory.require_path(path, "target.id", target_id)
 
 
 async def target_in_reach(conn: asyncpg.Connection, principal: Principal, kind: str, target_id: str) -> list[str]:

@@ -1,8 +1,12 @@
 """HTTP commands: tokens and subtrees are enforced, refusals write nothing, keys make retries safe."""
 
+import json
+
 import pytest
 
+from neuguong.runtime import directory
 from neuguong.runtime.auth import generate_key_pair, mint_token
+from schemas import OrgUnitRegistered
 from schemas.topics import COMMITMENTS
 from tests.integration.flows import directory_loaded, file_commitment
 
@@ -192,3 +196,34 @@ async def test_a_batch_with_a_row_outside_the_subtree_writes_nothing(system, sma
     )
     assert reply.status_code == 403 and "line 3" in reply.json()["detail"]
     assert await written(commitments) == (0, 0, 0)
+
+
+async def test_a_member_whose_cell_or_a_unit_above_it_is_not_known_here_yet_is_a_503_that_writes_nothing(
+    system, small_directory, commitments
+):
+    """The directory's topics arrive independently: a member can be known before their cell, or the cell before
+    its commune. A filing then would carry a partial unit path for good (counted nowhere above it); it waits."""
+    province = small_directory.unit_path(small_directory.members[0].cell_id)[0]
+    commune = OrgUnitRegistered(unit_id="lc-moi", name="Đảng bộ xã Mới", level="grassroots", parent_id=province)
+    cell = OrgUnitRegistered(
+        unit_id="lc-moi-cb1", name="Chi bộ thôn Mới", level="cell", parent_id=commune.unit_id, cell_kind="rural"
+    )
+    member = small_directory.members[0].model_copy(update={"member_id": "dv-moi-1", "cell_id": cell.unit_id})
+
+    async def arrives(event) -> None:
+        async with commitments.runtime.pool.acquire() as conn:
+            await directory.HANDLERS[event.event_type](conn, event, None)
+
+    await arrives(member)
+    for missing_above in (cell, commune):  # the cell unknown, then its commune
+        reply = await file_commitment(system, commitments, member, key="new-cell-2026")
+        assert reply.status_code == 503, reply.text
+        assert reply.headers["Retry-After"] == "5"
+        [error] = reply.json()["errors"]
+        assert error["field"] == "member_id" and "lc-moi-cb1" in error["reason"], error
+        assert await written(commitments) == (0, 0, 0)
+        await arrives(missing_above)
+    reply = await file_commitment(system, commitments, member, key="new-cell-2026")  # the same request, now whole
+    assert reply.status_code == 201, reply.text
+    body = await commitments.runtime.pool.fetchval("SELECT body FROM outbox")
+    assert json.loads(body)["unit_path"] == [province, commune.unit_id, cell.unit_id]

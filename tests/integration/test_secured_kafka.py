@@ -18,6 +18,7 @@ from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import delete_prefixed_topics, topic_partitions
 from ops.kafka_access import IMPORTER, PRINCIPALS, principal
 from ops.kafka_admin import apply_access
+from tests.integration.flows import directory_loaded
 from tests.integration.harness import eventually
 
 ROOT = Path(__file__).parents[2]
@@ -94,12 +95,9 @@ async def test_a_filed_commitment_reaches_the_figures_through_the_secured_broker
     ):
         await system.import_directory(small_directory)  # as ng_directory_import
 
-        async def member_known(service) -> bool:
-            found = "SELECT count(*) FROM directory_members WHERE member_id = $1"
-            return await service.runtime.pool.fetchval(found, member.member_id) == 1
-
-        await eventually(lambda: member_known(commitments))
-        await eventually(lambda: member_known(projections))
+        # Units and members: a member known before the units above their cell is a 503 (directory.require_path).
+        await directory_loaded(commitments, small_directory)
+        await directory_loaded(projections, small_directory)
         response = await commitments.client.post(
             "/commitments",
             json={

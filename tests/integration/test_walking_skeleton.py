@@ -2,14 +2,8 @@
 
 import asyncio
 
+from tests.integration.flows import directory_loaded
 from tests.integration.harness import eventually
-
-
-async def directory_ready(service, member_id: str) -> bool:
-    return (
-        await service.runtime.pool.fetchval("SELECT count(*) FROM directory_members WHERE member_id = $1", member_id)
-        == 1
-    )
 
 
 async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(system, small_directory):
@@ -17,8 +11,9 @@ async def test_a_filed_commitment_counts_once_in_cell_commune_and_province(syste
     province, commune, cell = small_directory.unit_path(member.cell_id)
     async with system.service("commitments") as commitments, system.service("projections") as projections:
         await system.import_directory(small_directory)
-        await eventually(lambda: directory_ready(commitments, member.member_id))
-        await eventually(lambda: directory_ready(projections, member.member_id))
+        # Units and members: a member known before the units above their cell is a 503 (directory.require_path).
+        await directory_loaded(commitments, small_directory)
+        await directory_loaded(projections, small_directory)
 
         response = await commitments.client.post(
             "/commitments",

@@ -6,10 +6,11 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Protocol, cast
 
 import asyncpg
-from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -41,6 +42,14 @@ INSERT INTO inbox (event_id, event_type, topic, partition, "offset")
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[])
 ON CONFLICT (event_id) DO NOTHING RETURNING event_id
 """
+
+
+class Positions(Protocol):
+    """What the consumer does with a Kafka consumer's positions: commit a batch's own offsets, rewind."""
+
+    async def commit(self, offsets: Mapping[TopicPartition, int]) -> None: ...
+
+    def seek(self, partition: TopicPartition, offset: int) -> None: ...
 
 
 class PermanentFailure(Exception):
@@ -114,6 +123,10 @@ class EventConsumer:
         self._lag_labels: set[tuple[str, str]] = set()
         self.broker: KafkaBroker | None = None
         self.subscribers: list[LogicSubscriber] = []
+        self._writes: dict[str, asyncio.Task[None]] = {}  # per subscribed topic: the batch being written
+        self._failed: dict[str, dict[TopicPartition, int]] = {}  # per topic: where a batch that failed began
+        self._stopping = False
+        self.handovers: dict[str, _Handover] = {}  # per subscribed topic: what a rebalance waits for
 
     def subscribe(self, broker: KafkaBroker) -> None:
         """Register one batch subscriber per topic on the service's broker (manual offset commits)."""
@@ -127,11 +140,25 @@ class EventConsumer:
             self.metrics.events_consumed.labels(self.group, event_type, "dead_lettered")
         await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
 
+    async def settled(self) -> None:
+        """Wait until every batch handed to a write is written and its offsets committed (or it failed)."""
+        await asyncio.gather(*(asyncio.shield(w) for w in list(self._writes.values())), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Start no more writes and wait for those under way, their offsets committed: called before the broker
+        stops its consumers. A batch waiting out a failure's pause is given up: it was not committed."""
+        self._stopping = True
+        for topic, write in self._writes.items():
+            if topic in self._failed:
+                write.cancel()
+        await asyncio.gather(*self._writes.values(), return_exceptions=True)
+
     def _subscribe(self, broker: KafkaBroker, topic: str, reader: TopicReader) -> LogicSubscriber:
         service = self.settings.service
         if not reader.event_types:
             raise ValueError(f"consumes: {service} reads {topic} but handles none of its event types")
         batch = reader.batch  # the whole events this service handles on this topic
+        handover = self.handovers[self.settings.topic(topic)] = _Handover(self, self.settings.topic(topic))
 
         async def on_batch(events: batch, message: KafkaMessage) -> None:  # type: ignore[valid-type]
             await self.consume_batch(message, events)
@@ -143,6 +170,7 @@ class EventConsumer:
             max_records=self.settings.consumer_batch_size,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
+            listener=handover,
             title=f"{topic} → {service}",
             description=f"{service} applies {', '.join(reader.event_types)}",
         )
@@ -150,17 +178,57 @@ class EventConsumer:
         return subscriber
 
     async def consume_batch(self, message: KafkaMessage, events: Sequence[Read]) -> None:
-        """Settle a batch, then commit its offsets; a batch that cannot be settled is read again."""
+        """Hand the batch to a write of its own and return, so that the subscriber fetches and reads the next
+        batch while this one is written. A topic's batches are written one at a time, in the order read: this
+        one starts once the one before it is written and its offsets committed.
+
+        If the batch before could not be settled, it was rewound, and this one, read past it, is dropped
+        uncommitted: the partitions go back to where the failed batch began, and both are read again."""
         records: tuple[ConsumerRecord, ...] = message.raw_message  # a batch
+        topic = records[0].topic
+        if self._stopping:
+            return  # not committed: read again by whoever reads the partition next
+        await self.written(topic)
+        failed = self._failed.pop(topic, None)
+        if failed is not None:
+            rewind_to = _earliest(records)
+            for partition, offset in failed.items():
+                rewind_to[partition] = min(offset, rewind_to.get(partition, offset))
+            _rewind(cast("Positions", message.consumer), rewind_to)
+            return
+        self._writes[topic] = asyncio.create_task(
+            self._write(cast("Positions", message.consumer), records, events), name=f"consumer-write-{topic}"
+        )
+
+    async def written(self, topic: str) -> None:
+        """Wait for the batch of `topic` being written, if any; a waiter cancelled leaves the write running."""
+        write = self._writes.get(topic)
+        if write is not None:
+            await asyncio.wait({write})
+            if self._writes.get(topic) is write:
+                del self._writes[topic]
+
+    async def _write(self, kafka: Positions, records: tuple[ConsumerRecord, ...], events: Sequence[Read]) -> None:
+        """Settle a batch, then commit its own offsets: never the consumer's position, which is past the batch
+        read meanwhile. A batch that cannot be settled is rewound after a pause and read again."""
+        topic = records[0].topic
         try:
             await self.settle(records, events)
         except Exception:
             # The database or the dead-letter topic is unreachable: wait, then read the batch again.
             log.exception("batch could not be settled; it will be read again")
-            await message.nack()
+            self._failed[topic] = _earliest(records)
             await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 10)
+            _rewind(kafka, self._failed[topic])
             return
-        await message.ack()
+        offsets = {partition: offset + 1 for partition, offset in _latest(records).items()}
+        try:
+            await kafka.commit(offsets)
+        except Exception:
+            # A rebalance took the partitions, the coordinator is away, the consumer stopped: the batch is
+            # applied, and whoever reads it again finds its events in the inbox. The next batch's commit
+            # covers this one's offsets.
+            log.warning("offsets of an applied batch not committed", extra={"topic": topic}, exc_info=True)
         for record in records:
             self.applied_at[(record.topic, record.partition)] = record.timestamp
 
@@ -333,6 +401,49 @@ class EventConsumer:
                 oldest_behind_ms = min(oldest_behind_ms or applied_at, applied_at)
         seconds = 0.0 if oldest_behind_ms is None else max(0.0, time.time() - oldest_behind_ms / 1000)
         self.metrics.consumer_lag_seconds.labels(self.group).set(seconds)
+
+
+class _Handover(ConsumerRebalanceListener):
+    """Before a rebalance takes partitions away, the batch being written finishes and commits its offsets:
+    the next reader of those partitions starts after it, not in the middle of its transaction."""
+
+    def __init__(self, consumer: EventConsumer, topic: str) -> None:
+        self.consumer = consumer
+        self.topic = topic
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self.consumer.written(self.topic)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        pass
+
+
+def _earliest(records: Iterable[ConsumerRecord]) -> dict[TopicPartition, int]:
+    """The offset of each partition's first record."""
+    return _per_partition(records, min)
+
+
+def _latest(records: Iterable[ConsumerRecord]) -> dict[TopicPartition, int]:
+    """The offset of each partition's last record."""
+    return _per_partition(records, max)
+
+
+def _per_partition(records: Iterable[ConsumerRecord], pick: Callable[[int, int], int]) -> dict[TopicPartition, int]:
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        offsets[partition] = pick(record.offset, offsets.get(partition, record.offset))
+    return offsets
+
+
+def _rewind(kafka: Positions, offsets: Mapping[TopicPartition, int]) -> None:
+    """Move each partition back to `offsets`; one a rebalance took away is left to its next reader, which
+    starts at its committed offset."""
+    for partition, offset in offsets.items():
+        try:
+            kafka.seek(partition, offset)
+        except IllegalStateError:
+            pass
 
 
 def _readable(read: Read) -> Envelope:

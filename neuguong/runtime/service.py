@@ -176,6 +176,8 @@ async def run_service(
         finally:
             await stop_within(cancelled(lag_task), "readiness and lag")
             await stop_within(relay.stop(), "relay")
+            if consumer is not None:
+                await stop_within(consumer.stop(), "consumer writes")
             await stop_within(broker.stop(), "broker")
     finally:
         await close_pool(pool)

@@ -40,11 +40,13 @@ class Offsets:
 
     pool: asyncpg.Pool
     inbox_at_commit: list[int] = field(default_factory=list)
+    committed: list[dict[tuple[str, int], int]] = field(default_factory=list)
     rewound_to: list[tuple[str, int, int]] = field(default_factory=list)
 
-    async def commit(self) -> None:
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         # Read from another connection: only what the batch's transaction committed is visible.
         self.inbox_at_commit.append(await self.pool.fetchval("SELECT count(*) FROM inbox"))
+        self.committed.append({(p.topic, p.partition): offset for p, offset in offsets.items()})
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.rewound_to.append((partition.topic, partition.partition, offset))
@@ -60,13 +62,17 @@ class Running:
     letters: list[KafkaMessage]
 
     async def publish(self, topic: str, *values: bytes) -> None:
-        """One batch of `values` on `topic`, as TestKafkaBroker delivers a batch."""
+        """One batch of `values` on `topic`, as TestKafkaBroker delivers a batch; returns once it is written."""
         await self.broker.publish_batch(*values, topic=topic)
+        await self.consumer.settled()
 
-    async def deliver(self, topic: str, *records: ConsumerRecord) -> None:
-        """One batch of hand-made records (headers, offsets), handed to the subscriber as TestKafkaBroker does."""
+    async def deliver(self, topic: str, *records: ConsumerRecord, settled: bool = True) -> None:
+        """One batch of hand-made records (headers, offsets), handed to the subscriber as TestKafkaBroker does;
+        returns once it is written, or with `settled=False` as the subscriber's handler returns."""
         (subscriber,) = [s for s in self.consumer.subscribers if s.topics[0].name == topic]
         await subscriber.process_message(list(records))
+        if settled:
+            await self.consumer.settled()
 
     def consumed(self, event_type: str, outcome: str) -> float:
         labels = {"group": self.consumer.group, "event_type": event_type, "outcome": outcome}

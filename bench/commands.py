@@ -4,7 +4,7 @@
 
 A real `neuguong serve commitments` process (uvicorn, one worker) is started on a free port with
 the run's topic prefix and a fresh signing key; the demo directory of `--communes` communes is
-published to Kafka and the bench waits until the service's local directory holds every member.
+published to Kafka and the bench waits until the service's local directory holds every unit and member.
 Then, with `--concurrency` requests in flight from this process (`--client raw`: a bare HTTP/1.1
 keep-alive client, one connection per request in flight; `--client httpx`: httpx.AsyncClient):
 
@@ -42,6 +42,7 @@ from bench.common import (
     arguments,
     bench_slice,
     comparison,
+    directory_copied,
     per_second,
     percentile,
     quiet,
@@ -234,7 +235,7 @@ async def main() -> None:
                 started = time.perf_counter()
                 await publish_directory(config, directory, source_name="bench")
                 published = time.perf_counter() - started
-                await wait_for(lambda: _count(pool, "directory_members", len(directory.members)), timeout=120)
+                await wait_for(lambda: directory_copied(pool, directory), timeout=120)
                 directory_seconds = time.perf_counter() - started
 
                 members = [m for m in directory.members if not m.left]
@@ -476,10 +477,6 @@ async def ready(*ports: int) -> bool:
         except OSError:
             return False
     return True
-
-
-async def _count(pool, table: str, expected: int) -> bool:
-    return await pool.fetchval(f"SELECT count(*) FROM {table}") >= expected
 
 
 class _keys:

@@ -112,6 +112,20 @@ def physical(topic: Topic, prefix: str) -> tuple[str, int]:
     return prefix + topic.name, topic.partitions
 
 
+async def directory_copied(db: Any, directory: Any, schema: str | None = None) -> bool:
+    """True once a service's local directory holds every unit and every member of `directory`: a command needs
+    its member's whole unit path (runtime.directory.require_path), and units come on a topic of their own."""
+    prefix = f"{schema}." if schema else ""
+    return bool(
+        await db.fetchval(
+            f"SELECT (SELECT count(*) FROM {prefix}directory_units) >= $1"
+            f" AND (SELECT count(*) FROM {prefix}directory_members) >= $2",
+            len(directory.units),
+            len(directory.members),
+        )
+    )
+
+
 async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float, interval: float = 0.05) -> Any:
     """Poll `probe` until truthy; raise after `timeout` seconds with its last value."""
     deadline, value = time.monotonic() + timeout, None

@@ -35,6 +35,7 @@ from bench.common import (
     arguments,
     bench_slice,
     comparison,
+    directory_copied,
     peak_rss_mib,
     per_second,
     quiet,
@@ -128,12 +129,7 @@ async def main() -> None:
         try:
             await wait_for(lambda: ready(port), timeout=90, interval=0.3)
             await publish_directory(config, directory, source_name="bench")
-            await wait_for(
-                lambda: admin.fetchval(
-                    "SELECT count(*) >= $1 FROM commitments.directory_members", len(directory.members)
-                ),
-                timeout=300,
-            )
+            await wait_for(lambda: directory_copied(admin, directory, "commitments"), timeout=300)
             baseline = await asyncio.to_thread(read_only_pass, path)
             token = mint_token(private_key, sub="tinh-uy", role="committee", unit="lc")
             command = [neuguong, "import", "commitments", str(path), "--url", f"http://127.0.0.1:{port}"]

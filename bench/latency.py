@@ -33,6 +33,7 @@ from bench.common import (
     arguments,
     bench_slice,
     comparison,
+    directory_copied,
     measuring_without_collections,
     percentile,
     quiet,
@@ -125,12 +126,7 @@ async def main() -> None:
             directory = build_demo_directory(communes=args.communes)
             await publish_directory(config, directory, source_name="bench")
             for schema in ports:  # both services keep a local directory; a commitment needs its member there
-                await wait_for(
-                    lambda schema=schema: admin.fetchval(
-                        f"SELECT count(*) >= $1 FROM {schema}.directory_members", len(directory.members)
-                    ),
-                    timeout=120,
-                )
+                await wait_for(lambda schema=schema: directory_copied(admin, directory, schema), timeout=120)
             members = [m for m in directory.members if not m.left]
             tokens = {
                 m.member_id: f"Bearer {mint_token(private_key, sub=m.member_id, role='member', unit=m.cell_id)}"

@@ -126,6 +126,9 @@ class EventConsumer:
         self._writes: dict[str, asyncio.Task[None]] = {}  # per subscribed topic: the batch being written
         self._failed: dict[str, dict[TopicPartition, int]] = {}  # per topic: where a batch that failed began
         self._stopping = False
+        self._rebalances: Counter[str] = (
+            Counter()
+        )  # per topic: partitions revoked so far (a batch read before is stale)
         self.handovers: dict[str, _Handover] = {}  # per subscribed topic: what a rebalance waits for
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -148,10 +151,11 @@ class EventConsumer:
         """Start no more writes and wait for those under way, their offsets committed: called before the broker
         stops its consumers. A batch waiting out a failure's pause is given up: it was not committed."""
         self._stopping = True
-        for topic, write in self._writes.items():
-            if topic in self._failed:
-                write.cancel()
-        await asyncio.gather(*self._writes.values(), return_exceptions=True)
+        while pending := [write for write in self._writes.values() if not write.done()]:
+            for topic, write in self._writes.items():
+                if topic in self._failed:
+                    write.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def _subscribe(self, broker: KafkaBroker, topic: str, reader: TopicReader) -> LogicSubscriber:
         service = self.settings.service
@@ -183,12 +187,15 @@ class EventConsumer:
         one starts once the one before it is written and its offsets committed.
 
         If the batch before could not be settled, it was rewound, and this one, read past it, is dropped
-        uncommitted: the partitions go back to where the failed batch began, and both are read again."""
+        uncommitted: the partitions go back to where the failed batch began, and both are read again. A batch
+        still waiting when the service stops, or when a rebalance took the partitions, is dropped uncommitted
+        too: whoever reads the partitions next starts at their committed offsets."""
         records: tuple[ConsumerRecord, ...] = message.raw_message  # a batch
         topic = records[0].topic
-        if self._stopping:
-            return  # not committed: read again by whoever reads the partition next
+        rebalances = self._rebalances[topic]
         await self.written(topic)
+        if self._stopping or self._rebalances[topic] != rebalances:
+            return
         failed = self._failed.pop(topic, None)
         if failed is not None:
             rewind_to = _earliest(records)
@@ -207,6 +214,19 @@ class EventConsumer:
             await asyncio.wait({write})
             if self._writes.get(topic) is write:
                 del self._writes[topic]
+
+    async def hand_over(self, topic: str) -> None:
+        """Before a rebalance takes the partitions of `topic`: let the batch being written finish and commit,
+        and start none waiting behind it."""
+        self._rebalances[topic] += 1
+        try:
+            # Bounded: a write retrying poison events one by one must not hold the whole group past its rebalance
+            # timeout (the session timeout, 10 s); one that runs on commits nothing the next reader misses.
+            async with asyncio.timeout(HANDOVER_SECONDS):
+                await self.written(topic)
+        except TimeoutError:
+            log.warning("partitions handed over while a batch is still being written", extra={"topic": topic})
+        self._failed.pop(topic, None)  # the next reader starts at the committed offsets
 
     async def _write(self, kafka: Positions, records: tuple[ConsumerRecord, ...], events: Sequence[Read]) -> None:
         """Settle a batch, then commit its own offsets: never the consumer's position, which is past the batch
@@ -403,6 +423,10 @@ class EventConsumer:
         self.metrics.consumer_lag_seconds.labels(self.group).set(seconds)
 
 
+HANDOVER_SECONDS = 5.0
+"""How long a rebalance waits for the batch being written (see _Handover)."""
+
+
 class _Handover(ConsumerRebalanceListener):
     """Before a rebalance takes partitions away, the batch being written finishes and commits its offsets:
     the next reader of those partitions starts after it, not in the middle of its transaction."""
@@ -412,7 +436,7 @@ class _Handover(ConsumerRebalanceListener):
         self.topic = topic
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        await self.consumer.written(self.topic)
+        await self.consumer.hand_over(self.topic)
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         pass

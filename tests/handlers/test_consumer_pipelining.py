@@ -70,32 +70,40 @@ async def test_a_batch_read_while_the_one_before_fails_is_dropped_and_both_are_r
 
 
 async def test_stopping_waits_for_the_write_under_way_and_starts_no_other(pool, small_directory):
-    units = small_directory.units[:3]
+    units = small_directory.units[:4]
     applied, release = [], asyncio.Event()
     handler = units_handler(applied, {units[0].unit_id}, release)
     async with running(pool, OrgUnitRegistered=handler) as consumer:
         await consumer.deliver(TOPIC, record(TOPIC, body(units[0]), 5), settled=False)
+        waiting = asyncio.create_task(consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 6), settled=False))
         stopping = asyncio.create_task(consumer.consumer.stop())
         await asyncio.sleep(0.05)
         assert not stopping.done() and consumer.offsets.committed == []
         release.set()
         await stopping
+        await waiting  # read before the stop, waiting behind the write: dropped uncommitted
         assert consumer.offsets.committed == [{(TOPIC, 2): 6}]
-        await consumer.deliver(TOPIC, *(record(TOPIC, body(u), 6 + i) for i, u in enumerate(units[1:])))
+        await consumer.deliver(TOPIC, *(record(TOPIC, body(u), 7 + i) for i, u in enumerate(units[2:])))
     assert applied == [units[0].unit_id] and consumer.offsets.committed == [{(TOPIC, 2): 6}]
     assert await count(pool, "directory_units") == 1
 
 
 async def test_a_rebalance_takes_the_partitions_only_after_the_write_under_way_committed(pool, small_directory):
-    unit = small_directory.units[0]
+    units = small_directory.units[:3]
     applied, release = [], asyncio.Event()
-    handler = units_handler(applied, {unit.unit_id}, release)
+    handler = units_handler(applied, {units[0].unit_id}, release)
     async with running(pool, OrgUnitRegistered=handler) as consumer:
-        await consumer.deliver(TOPIC, record(TOPIC, body(unit), 9), settled=False)
+        await consumer.deliver(TOPIC, record(TOPIC, body(units[0]), 9), settled=False)
+        waiting = asyncio.create_task(consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 10), settled=False))
+        await asyncio.sleep(0.05)  # read before the rebalance, and waiting behind the write
         handover = consumer.consumer.handovers[TOPIC]
         revoking = asyncio.create_task(handover.on_partitions_revoked([TopicPartition(TOPIC, 2)]))
         await asyncio.sleep(0.05)
         assert not revoking.done() and consumer.offsets.committed == []
         release.set()
         await revoking
-        assert consumer.offsets.committed == [{(TOPIC, 2): 10}] and applied == [unit.unit_id]
+        await waiting  # read before the rebalance: dropped, the partition's next reader starts at offset 10
+        assert consumer.offsets.committed == [{(TOPIC, 2): 10}] and applied == [units[0].unit_id]
+        await consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 10))  # read again after the rebalance
+    assert applied == [units[0].unit_id, units[1].unit_id]
+    assert consumer.offsets.committed == [{(TOPIC, 2): 10}, {(TOPIC, 2): 11}]

@@ -21,8 +21,7 @@ async def unit_in_reach(
     path = await directory.unit_path(conn, unit_id)
     if not path and await directory.find_unit(conn, unit_id) is None:
         raise unknown(field, f"unknown unit {unit_id}")
-    directory.require_path(path, field, unit_id)
     if roles:
         principal.require_role(*roles)
-    principal.require_subtree(path)
+    principal.require_subtree(directory.require_path(path, field, "the unit"))
     return path

@@ -27,13 +27,13 @@ async def member_in_reach(
     if found is None or found[0].left_party:
         raise unknown("member_id", "unknown member")
     member, path = found
-    path = directory.require_path(path, "member_id", f"the cell {member.cell_id} of {member_id}")
-    if principal.sub == member_id:  # everyone files, reviews and reports their own commitment
-        return member, path
-    if principal.role == "member":
-        raise Forbidden("member_id: a member may only act for themselves")
-    principal.require_role(*others)
-    principal.require_subtree(path)
+    if principal.sub != member_id:  # everyone files, reviews and reports their own commitment
+        if principal.role == "member":
+            raise Forbidden("member_id: a member may only act for themselves")
+        principal.require_role(*others)
+    path = directory.require_path(path, "member_id", "the member's cell")
+    if principal.sub != member_id:
+        principal.require_subtree(path)
     return member, path
 
 
@@ -65,7 +65,6 @@ async def cell_in_reach(conn: asyncpg.Connection, principal: Principal, cell_id:
     path = await directory.unit_path(conn, cell_id)
     if await directory.unit_level(conn, cell_id) != "cell":
         raise CommandRejected("cell_id", "unknown cell")
-    directory.require_path(path, "cell_id", cell_id)
     principal.require_role(*CELL_LEADERSHIP)
-    principal.require_subtree(path)
+    principal.require_subtree(directory.require_path(path, "cell_id", "the cell"))
     return path

@@ -42,12 +42,12 @@ async def find_subject(
         if found is None or found[0].left_party:
             raise unknown("subject.id", "unknown member")
         member, path = found
-        path = directory.require_path(path, "subject.id", f"the cell {member.cell_id} of {subject_id}")
+        path = directory.require_path(path, "subject.id", "the member's cell")
         return Subject(kind, subject_id, member.full_name, path)
     unit = await directory.find_unit(conn, subject_id)
     if unit is None:
         raise unknown("subject.id", "unknown unit")
-    path = directory.require_path(await directory.unit_path(conn, subject_id), "subject.id", subject_id)
+    path = directory.require_path(await directory.unit_path(conn, subject_id), "subject.id", "the unit")
     return Subject(kind, subject_id, unit["name"], path)
 
 
@@ -75,7 +75,7 @@ async def roll_of(conn: asyncpg.Connection, unit_id: str, field: str = "recordin
     if unit is None:
         raise CommandRejected(field, f"unknown unit {unit_id}")
     return Roll(
-        unit_id, unit["level"], directory.require_path(await directory.unit_path(conn, unit_id), field, unit_id)
+        unit_id, unit["level"], directory.require_path(await directory.unit_path(conn, unit_id), field, "the unit")
     )
 
 

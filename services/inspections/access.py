@@ -22,11 +22,11 @@ async def target_path(
         found = await directory.find_member_and_path(conn, target_id)
         if found is None:
             raise unknown("target.id", "unknown member")
-        return directory.require_path(found[1], "target.id", f"the cell {found[0].cell_id} of {target_id}")
+        return directory.require_path(found[1], "target.id", "the member's cell")
     path = await directory.unit_path(conn, target_id)
     if not path and await directory.find_unit(conn, target_id) is None:
         raise unknown("target.id", f"unknown {kind}")
-    return directory.require_path(path, "target.id", target_id)
+    return directory.require_path(path, "target.id", "the unit")
 
 
 async def target_in_reach(conn: asyncpg.Connection, principal: Principal, kind: str, target_id: str) -> list[str]:

@@ -220,7 +220,7 @@ async def test_a_member_whose_cell_or_a_unit_above_it_is_not_known_here_yet_is_a
         assert reply.status_code == 503, reply.text
         assert reply.headers["Retry-After"] == "5"
         [error] = reply.json()["errors"]
-        assert error["field"] == "member_id" and "lc-moi-cb1" in error["reason"], error
+        assert error["field"] == "member_id" and "does not yet know every unit above" in error["reason"], error
         assert await written(commitments) == (0, 0, 0)
         await arrives(missing_above)
     reply = await file_commitment(system, commitments, member, key="new-cell-2026")  # the same request, now whole

@@ -237,9 +237,9 @@ class EventConsumer:
         except Exception:
             # The database or the dead-letter topic is unreachable: wait, then read the batch again.
             log.exception("batch could not be settled; it will be read again")
-            self._failed[topic] = _earliest(records)
+            failed = self._failed[topic] = _earliest(records)  # a rebalance may forget it meanwhile
             await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 10)
-            _rewind(kafka, self._failed[topic])
+            _rewind(kafka, failed)
             return
         offsets = {partition: offset + 1 for partition, offset in _latest(records).items()}
         try:

@@ -69,19 +69,32 @@ async def test_a_batch_read_while_the_one_before_fails_is_dropped_and_both_are_r
     assert sorted(consumer.offsets.rewound_to[1:]) == [(TOPIC, 2, 40), (TOPIC, 3, 7)]
 
 
+async def held_and_queued(consumer, held, queued, offset: int) -> asyncio.Task:
+    """Deliver `held` (its write holds until released) and `queued` behind it; the queued delivery, under way."""
+    await consumer.deliver(TOPIC, record(TOPIC, body(held), offset), settled=False)
+    queuing = asyncio.create_task(consumer.deliver(TOPIC, record(TOPIC, body(queued), offset + 1), settled=False))
+    await asyncio.sleep(0.05)  # read, and waiting behind the write
+    return queuing
+
+
+async def waits_for_the_held_write(consumer, step, release: asyncio.Event, queuing: asyncio.Task) -> None:
+    """`step` does not end, and nothing is committed, until the held write is released; then both end."""
+    task = asyncio.create_task(step)
+    await asyncio.sleep(0.05)
+    assert not task.done() and consumer.offsets.committed == []
+    release.set()
+    await task
+    await queuing
+
+
 async def test_stopping_waits_for_the_write_under_way_and_starts_no_other(pool, small_directory):
     units = small_directory.units[:4]
     applied, release = [], asyncio.Event()
     handler = units_handler(applied, {units[0].unit_id}, release)
     async with running(pool, OrgUnitRegistered=handler) as consumer:
-        await consumer.deliver(TOPIC, record(TOPIC, body(units[0]), 5), settled=False)
-        waiting = asyncio.create_task(consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 6), settled=False))
-        stopping = asyncio.create_task(consumer.consumer.stop())
-        await asyncio.sleep(0.05)
-        assert not stopping.done() and consumer.offsets.committed == []
-        release.set()
-        await stopping
-        await waiting  # read before the stop, waiting behind the write: dropped uncommitted
+        queuing = await held_and_queued(consumer, units[0], units[1], 5)
+        await waits_for_the_held_write(consumer, consumer.consumer.stop(), release, queuing)
+        # The queued batch, read before the stop, was dropped uncommitted.
         assert consumer.offsets.committed == [{(TOPIC, 2): 6}]
         await consumer.deliver(TOPIC, *(record(TOPIC, body(u), 7 + i) for i, u in enumerate(units[2:])))
     assert applied == [units[0].unit_id] and consumer.offsets.committed == [{(TOPIC, 2): 6}]
@@ -93,16 +106,10 @@ async def test_a_rebalance_takes_the_partitions_only_after_the_write_under_way_c
     applied, release = [], asyncio.Event()
     handler = units_handler(applied, {units[0].unit_id}, release)
     async with running(pool, OrgUnitRegistered=handler) as consumer:
-        await consumer.deliver(TOPIC, record(TOPIC, body(units[0]), 9), settled=False)
-        waiting = asyncio.create_task(consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 10), settled=False))
-        await asyncio.sleep(0.05)  # read before the rebalance, and waiting behind the write
-        handover = consumer.consumer.handovers[TOPIC]
-        revoking = asyncio.create_task(handover.on_partitions_revoked([TopicPartition(TOPIC, 2)]))
-        await asyncio.sleep(0.05)
-        assert not revoking.done() and consumer.offsets.committed == []
-        release.set()
-        await revoking
-        await waiting  # read before the rebalance: dropped, the partition's next reader starts at offset 10
+        queuing = await held_and_queued(consumer, units[0], units[1], 9)
+        revoking = consumer.consumer.handovers[TOPIC].on_partitions_revoked([TopicPartition(TOPIC, 2)])
+        await waits_for_the_held_write(consumer, revoking, release, queuing)
+        # The queued batch, read before the rebalance, was dropped: the partition's next reader starts at 10.
         assert consumer.offsets.committed == [{(TOPIC, 2): 10}] and applied == [units[0].unit_id]
         await consumer.deliver(TOPIC, record(TOPIC, body(units[1]), 10))  # read again after the rebalance
     assert applied == [units[0].unit_id, units[1].unit_id]

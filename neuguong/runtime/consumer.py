@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Protocol, cast
@@ -253,12 +254,29 @@ class EventConsumer:
             self.applied_at[(record.topic, record.partition)] = record.timestamp
 
     async def settle(self, records: Sequence[ConsumerRecord], events: Sequence[Read] | None = None) -> None:
-        """Apply a batch in one transaction; on failure, one by one with retries and dead letters.
+        """Apply a batch in lanes written at once (NG_CONSUMER_WRITE_LANES), its records split by key, each lane
+        in one transaction; a lane that fails is applied one by one with retries and dead letters. A lane that
+        cannot be written at all (the database is down) fails the batch once every lane has ended: the batch is
+        read again, and what the other lanes committed is in the inbox then.
+
+        A key's events are in one lane, in the order read, as its partition holds them; the order between keys is
+        a partition's accident already (two keys may as well hash to two partitions). Lanes writing rows they share
+        (unit figures) write them in one order, so one waits for the other; a deadlock PostgreSQL breaks all the
+        same is an outage of that lane, and the batch is read again.
 
         `events` are the records as the subscriber read them; without them each record is read here."""
         if events is None:
             events = [self._read(record) for record in records]
-        batch = list(zip(records, events, strict=True))
+        lanes = _lanes(records, events, self.settings.consumer_write_lanes)
+        if len(lanes) == 1:
+            await self._settle_lane(lanes[0])
+            return
+        # Every lane runs to its end before a failure is raised: none is still writing when the batch rewinds.
+        for outcome in await asyncio.gather(*(self._settle_lane(lane) for lane in lanes), return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _settle_lane(self, batch: list[tuple[ConsumerRecord, Read]]) -> None:
         try:
             async with self._transaction() as conn:
                 outcomes = await self._apply_batch(conn, batch)
@@ -468,6 +486,18 @@ def _rewind(kafka: Positions, offsets: Mapping[TopicPartition, int]) -> None:
             kafka.seek(partition, offset)
         except IllegalStateError:
             pass
+
+
+def _lanes(
+    records: Sequence[ConsumerRecord], events: Sequence[Read], lanes: int
+) -> list[list[tuple[ConsumerRecord, Read]]]:
+    """The batch split by key into at most `lanes` parts, each in the order read: a key's events stay together
+    and in order, as its partition holds them (a fetch often holds one partition only)."""
+    parts: dict[int, list[tuple[ConsumerRecord, Read]]] = {}
+    for record, read in zip(records, events, strict=True):
+        lane = record.partition if record.key is None else zlib.crc32(record.key)
+        parts.setdefault(lane % lanes, []).append((record, read))
+    return list(parts.values()) or [[]]
 
 
 def _readable(read: Read) -> Envelope:

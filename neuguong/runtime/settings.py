@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         default=1024 * 1024, gt=0, description="max.message.bytes written on every topic the services create"
     )
     consumer_batch_size: int = 500
+    consumer_write_lanes: int = Field(
+        default=2,
+        ge=1,
+        description="transactions a consumer writes one batch in at once, its record keys split among them (1: one)",
+    )
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
     lag_interval_seconds: float = 5.0

@@ -111,6 +111,18 @@ async def running(pool: asyncpg.Pool, **handlers: Handler) -> AsyncIterator[Runn
         yield Running(broker, consumer, offsets, letters)
 
 
+def unreachable_for(unit_ids: set[str]) -> Handler:
+    """The service's handler for units, failing as a database gone away for the units in `unit_ids` (a set
+    the test may empty to bring the database back)."""
+
+    async def database_gone(conn: asyncpg.Connection, event: Any, envelope: Any) -> None:
+        if event.unit_id in unit_ids:
+            raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        await COMMITMENTS.handlers["OrgUnitRegistered"](conn, event, envelope)
+
+    return database_gone
+
+
 def body(event: Event, **changes: Any) -> bytes:
     """The bytes of an event's envelope, with `changes` made to the envelope."""
     envelope = wrap(event, producer="test", actor="test", unit_path=["lc"], correlation_id="consumer-test")

@@ -6,12 +6,11 @@ rebalance wait for the write under way."""
 import asyncio
 import dataclasses
 
-import asyncpg
 import pytest
 from aiokafka import TopicPartition
 
 from schemas.topics import DIRECTORY_UNITS
-from tests.handlers.consumer_layer import COMMITMENTS, body, count, record, running
+from tests.handlers.consumer_layer import COMMITMENTS, body, count, record, running, unreachable_for
 
 pytestmark = pytest.mark.handlers
 
@@ -53,12 +52,7 @@ async def test_a_batch_read_while_the_one_before_fails_is_dropped_and_both_are_r
     units = small_directory.units[:4]
     down = {units[0].unit_id}
 
-    async def database_gone(conn, event, envelope):
-        if event.unit_id in down:
-            raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
-        await COMMITMENTS.handlers["OrgUnitRegistered"](conn, event, envelope)
-
-    async with running(pool, OrgUnitRegistered=database_gone) as consumer:
+    async with running(pool, OrgUnitRegistered=unreachable_for(down)) as consumer:
         await consumer.deliver(TOPIC, *(record(TOPIC, body(u), 40 + i) for i, u in enumerate(units[:2])), settled=False)
         other_partition = dataclasses.replace(record(TOPIC, body(units[3]), 7), partition=3)
         await consumer.deliver(TOPIC, record(TOPIC, body(units[2]), 42), other_partition)

@@ -18,7 +18,7 @@ the run's own commitments topic first. Then, on the same records:
    (what the runtime runs, minus FastStream and metrics); then set-based: the inbox and the figures
    only (one statement each per batch, figures summed in Python: the baseline the performance issue
    named), and the service's whole effect folded as the service folds it
-   (services/projections/fold.py: inbox, acts, filings, figures; four statements per batch).
+   (services/projections/fold.py: inbox, acts, figures; three statements per batch).
 4. The service again on a topic of its own with the first 5.000 of the same events, its handlers one
    event at a time (no fold): the "before" of the set-based projections, in the same run.
 
@@ -267,9 +267,9 @@ async def main() -> None:
             for name, make in (
                 ("same handler per event, asyncpg, no runtime", per_event_sql),
                 ("set-based, inbox + figures only (2 statements per batch)", set_based_sql),
-                ("set-based, the service's fold (4 statements per batch), no runtime", folded_sql),
+                ("set-based, the service's fold (3 statements per batch), no runtime", folded_sql),
             ):
-                await pool.execute("TRUNCATE inbox, unit_figures, member_acts, filed_commitments")
+                await pool.execute("TRUNCATE inbox, unit_figures, member_acts")
                 count = before if make is per_event_sql else args.events  # per event: a steady rate is enough
                 seconds = await read_all(
                     bootstrap,

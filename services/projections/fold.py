@@ -5,7 +5,6 @@ at once. Inside `folded`, the writes nothing in the same batch reads back are ke
 at the end of the batch, in its transaction:
 
 - figures, summed per (unit, period, figure): addition commutes, and no handler reads `unit_figures`;
-- filings (`filed_commitments`): only the compliance lists read them;
 - member acts (`member_acts`): a self-review takes its leader flags from the member's filing of that year,
   which may be earlier in the same batch (then its flags are taken from here) or in the database (then it is
   written before the batch's own filings, so that a filing later in the batch stays unseen, as it would be
@@ -28,9 +27,6 @@ ADD_FIGURES = """
 INSERT INTO unit_figures (unit_id, period, figure, value)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
 ON CONFLICT (unit_id, period, figure) DO UPDATE SET value = unit_figures.value + excluded.value
-"""
-INSERT_FILINGS = """
-INSERT INTO filed_commitments (member_id, year) SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT DO NOTHING
 """
 # Acts whose flags the event gave. A unit path travels joined by U+001F: arrays of arrays must be rectangular.
 INSERT_ACTS = """
@@ -71,7 +67,6 @@ class Fold:
     """What one batch has written so far and not yet applied."""
 
     figures: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    filings: dict[tuple[str, int], None] = field(default_factory=dict)
     acts: dict[ActKey, Act] = field(default_factory=dict)  # the first of each key, as ON CONFLICT DO NOTHING keeps
 
     def add_to_figures(self, unit_path: list[str], periods: list[str], figures: list[str], delta: int) -> None:
@@ -84,9 +79,6 @@ class Fold:
                 for figure in figures:
                     key = (unit, period, figure)
                     self.figures[key] = self.figures.get(key, 0) + delta  # a 0 left here still makes its row
-
-    def remember_filing(self, member_id: str, year: int) -> None:
-        self.filings.setdefault((member_id, year), None)
 
     def remember_act(
         self,
@@ -119,8 +111,6 @@ class Fold:
             await conn.execute(INSERT_ACTS_FLAGGED_BY_FILING, *_columns(unflagged, 8))
         if flagged:
             await conn.execute(INSERT_ACTS, *_columns(flagged, 8))
-        if self.filings:
-            await conn.execute(INSERT_FILINGS, *_columns(list(self.filings), 2))
         if self.figures:
             ordered = sorted(self.figures.items())  # one lock order for every batch: fewer deadlocks between topics
             await conn.execute(ADD_FIGURES, *_columns([(*k, v) for k, v in ordered], 4))

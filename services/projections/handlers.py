@@ -33,8 +33,8 @@ async def on_member_registered(conn: asyncpg.Connection, event: MemberRegistered
 
 
 async def on_commitment_filed(conn: asyncpg.Connection, event: CommitmentFiled, envelope: Envelope) -> None:
-    """Count the commitment for every unit on its path, in its year."""
-    await store.remember_filing(conn, event.member_id, event.year)
+    """Count the commitment for every unit on its path, in its year; the 'filed' act is what the list of members
+    without a commitment reads."""
     await facts.remember_act(
         conn,
         "filed",

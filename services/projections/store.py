@@ -20,7 +20,6 @@ READ_MODEL = {
     "unit_path, conclusion, concluded_on",
     "imposed_disciplines": "discipline_id, target_kind, target_id, measure, decided_on, inspection_id, unit_path",
     "publicity_deliveries": "delivery_id, kind, honor_id, channel_id, channel_kind, level, period, first_day, last_day",
-    "filed_commitments": "member_id, year",
     "directory_units": "unit_id, parent_id, level, name, cell_kind, commune, admin_codes, dissolved, merged_into, kind",
     "directory_members": "member_id, full_name, cell_id, admitted_on, status, is_leader, is_head, left_party, left_on",
     "inbox": 'event_id, event_type, topic, partition, "offset"',
@@ -76,7 +75,6 @@ saved AS (
 SELECT kind, month, unit_path FROM previous
 """
 
-INSERT_FILING = "INSERT INTO filed_commitments (member_id, year) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 INSERT_HONOR = """
 INSERT INTO recorded_honors (honor_id, subject_kind, subject_id, recording_unit_id, level, period, unit_path,
                              first_day, last_day)
@@ -128,19 +126,12 @@ SELECT m.member_id, m.full_name, m.cell_id, count(*) OVER () AS total
 FROM directory_members m JOIN subtree s ON s.unit_id = m.cell_id
 WHERE NOT m.left_party
   AND NOT (m.status = ANY($3::text[]) OR m.admitted_on > make_date($2, 1, 1) - $4::int)
-  AND NOT EXISTS (SELECT 1 FROM filed_commitments f WHERE f.member_id = m.member_id AND f.year = $2)
+  AND NOT EXISTS (SELECT 1 FROM member_acts f WHERE f.act = 'filed' AND f.member_id = m.member_id
+                  AND f.period = $2::int::text)
 ORDER BY substring(m.full_name FROM '(\\S+)$') COLLATE "vi-x-icu", m.full_name COLLATE "vi-x-icu", m.member_id
 LIMIT $5 OFFSET $6
 """
 )
-
-
-async def remember_filing(conn: asyncpg.Connection, member_id: str, year: int) -> None:
-    """Note that a member filed for a year (for the members-without-commitment list)."""
-    if (pending := PENDING.get()) is not None:
-        pending.remember_filing(member_id, year)
-        return
-    await conn.execute(INSERT_FILING, member_id, year)
 
 
 async def remember_honor(conn: asyncpg.Connection, event, unit_path: list[str]) -> bool:

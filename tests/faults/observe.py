@@ -30,8 +30,9 @@ STORES: dict[str, tuple[str, dict[str, str]]] = {
     "commitment.file": (
         "SELECT count(*) FROM commitments.commitments WHERE commitment_id = $1",
         {
-            "projections.filed_commitments": "SELECT count(*) FROM projections.filed_commitments f"
-            " JOIN commitments.commitments c USING (member_id, year) WHERE c.commitment_id = $1"
+            "projections.member_acts": "SELECT count(*) FROM projections.member_acts f"
+            " JOIN commitments.commitments c ON f.act = 'filed' AND f.member_id = c.member_id"
+            " AND f.period = c.year::text WHERE c.commitment_id = $1"
         },
     ),
     "commitment.amend": (

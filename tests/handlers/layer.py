@@ -62,12 +62,17 @@ class CommandLayer:
 
     async def load(self, source: DemoDirectory) -> None:
         """Fill the local directory through the runtime's own handlers (what the directory topics do)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            for event in (*source.units, *source.members):
-                envelope = wrap(
-                    event, producer="test", actor="test", unit_path=source.path_for(event), correlation_id="directory"
-                )
-                await directory.HANDLERS[event.event_type](conn, event, envelope)
+        await load_directory(self.pool, source)
+
+
+async def load_directory(pool: asyncpg.Pool, source: DemoDirectory) -> None:
+    """Fill a service's local directory through the runtime's own handlers (what the directory topics do)."""
+    async with pool.acquire() as conn, conn.transaction():
+        for event in (*source.units, *source.members):
+            envelope = wrap(
+                event, producer="test", actor="test", unit_path=source.path_for(event), correlation_id="directory"
+            )
+            await directory.HANDLERS[event.event_type](conn, event, envelope)
 
 
 async def command_layer(service: str, source: DemoDirectory | None = None) -> AsyncIterator[CommandLayer]:

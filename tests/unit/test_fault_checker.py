@@ -23,7 +23,7 @@ def clean() -> History:
         inboxes={"projections": {"e1"}},
         consumers={"CommitmentFiled": {"projections"}},
         stored={"op-1": 1, "op-2": 1},
-        read_models={"op-1": {"projections.filed_commitments": 1}},
+        read_models={"op-1": {"projections.member_acts": 1}},
     )
 
 
@@ -50,7 +50,7 @@ def test_an_accepted_command_missing_anywhere_is_lost():
         "outbox": lambda h: h.staged.pop(0),
         "topic": lambda h: h.carried.pop(0),
         "inbox": lambda h: h.inboxes["projections"].clear(),
-        "read model": lambda h: h.read_models["op-1"].update({"projections.filed_commitments": 0}),
+        "read model": lambda h: h.read_models["op-1"].update({"projections.member_acts": 0}),
         "webhook": lambda h: h.webhook.update({"op-1": 0}),
     }
     for where, spoil in missing.items():
@@ -67,7 +67,7 @@ def test_an_unknown_command_may_be_absent_but_not_half_there():
     history.staged.pop(0)
     history.carried.pop(0)
     history.stored["op-1"] = 0
-    history.read_models["op-1"] = {"projections.filed_commitments": 0}
+    history.read_models["op-1"] = {"projections.member_acts": 0}
     history.inboxes["projections"].clear()
     assert check(history).clean
     history.stored["op-1"] = 1  # stored, yet never published
@@ -93,7 +93,7 @@ def test_an_effect_counted_twice_is_duplicated():
     spoils = {
         "store": lambda h: h.stored.update({"op-1": 2}),
         "outbox": lambda h: h.staged.append(Staged("e7", "op-1", "commitments.events", "m-1", "CommitmentFiled", 7)),
-        "read model": lambda h: h.read_models["op-1"].update({"projections.filed_commitments": 2}),
+        "read model": lambda h: h.read_models["op-1"].update({"projections.member_acts": 2}),
         "webhook": lambda h: h.webhook.update({"op-1": 2}),
     }
     for where, spoil in spoils.items():

@@ -235,7 +235,7 @@ async def service_run(definition: ServiceDefinition, config, events: int) -> Ser
         done = time.perf_counter()
         async with pool.acquire() as conn:
             total = (await store.select_figures(conn, "lc", "2026")).get("commitments_filed")
-            # A batch is one transaction, so its inbox rows share processed_at (now()).
+            # A transaction's inbox rows share processed_at (now()); a batch is one per lane it filled.
             batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM inbox")
         if total != events:
             raise SystemExit(f"projections: lc counts {total} commitments, expected {events}")
@@ -308,7 +308,7 @@ async def main() -> None:
             "projections service, steady state",
             args.events - run.first_count,
             run.done - run.first_at,
-            note=f"{vi_number(run.batches)} batches of {vi_decimal(args.events / run.batches, 1)} events on average",
+            note=f"{vi_number(run.batches)} transactions of {vi_decimal(args.events / run.batches, 1)} events on average",
         ),
         Figure(
             "projections service, handlers one by one (no fold), steady",

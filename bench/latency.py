@@ -68,12 +68,18 @@ async def open_loop(rate: int, seconds: float, jobs: list, send) -> list[tuple[o
 
 
 class InboxWatch:
-    """Polls the projections' inbox for rows it has not seen (by partition offset); when each event showed."""
+    """Polls the projections' inbox for rows it has not seen (by partition offset); when each event showed.
+
+    A partition's rows do not show in offset order: a batch is written in lanes split by key, each its own
+    transaction (runtime.consumer), so a later offset may commit first. The poll asks for the offsets above the
+    highest one below which every offset of the partition was seen (the relay's producer is idempotent, not
+    transactional: a partition's offsets have no gaps), and skips those seen already."""
 
     def __init__(self, admin, interval: float) -> None:
         self.admin, self.interval = admin, interval
         self.seen: dict[str, float] = {}
-        self.offsets: dict[int, int] = {}
+        self.offsets: dict[int, int] = {}  # partition: every offset up to this one was seen
+        self._above: dict[int, set[int]] = {}  # partition: offsets seen above it
         self._task: asyncio.Task[None] | None = None
 
     async def _poll(self) -> None:
@@ -87,8 +93,13 @@ class InboxWatch:
             now = time.time()
             for row in rows:
                 self.seen.setdefault(row["event_id"], now)
-                if row["offset"] > self.offsets.get(row["partition"], -1):
-                    self.offsets[row["partition"]] = row["offset"]
+                self._above.setdefault(row["partition"], set()).add(row["offset"])
+            for partition, above in self._above.items():
+                low = self.offsets.get(partition, -1)
+                while low + 1 in above:
+                    low += 1
+                    above.discard(low)
+                self.offsets[partition] = low
             await asyncio.sleep(self.interval)
 
     async def saw(self, event_ids: list[str]) -> bool:

@@ -308,7 +308,8 @@ async def main() -> None:
             "projections service, steady state",
             args.events - run.first_count,
             run.done - run.first_at,
-            note=f"{vi_number(run.batches)} transactions of {vi_decimal(args.events / run.batches, 1)} events on average",
+            note=f"{vi_number(run.batches)} transactions of "
+            f"{vi_decimal(args.events / run.batches, 1)} events on average",
         ),
         Figure(
             "projections service, handlers one by one (no fold), steady",

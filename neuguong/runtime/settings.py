@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     consumer_write_lanes: int = Field(
         default=2,
         ge=1,
-        description="transactions a consumer writes one batch in at once, its record keys split among them (1: one)",
+        description="transactions a consumer writes one batch in at once, its record keys split among them "
+        "(1: a batch in one)",
     )
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2

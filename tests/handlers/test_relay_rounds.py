@@ -10,6 +10,7 @@ import pytest
 from neuguong.runtime import outbox, parked
 from neuguong.runtime.errors import Conflict, NotFound
 from neuguong.runtime.leadership import START_TERM, LeadershipLost
+from neuguong.runtime.relay import SELECT_UNPUBLISHED, select_unpublished
 from tests.handlers.relay_layer import META, Broker, RelayOnStandIn, filed, stage, states
 
 pytestmark = pytest.mark.handlers
@@ -181,3 +182,43 @@ async def test_a_batch_selected_while_a_row_of_its_key_failed_is_selected_again(
     await relay.relay_pipelined()
     assert sorted(broker.published) == [("m2", 2026), ("m3", 2026)]
     assert await states(pool) == {a: "parked", b: "published", c: "pending", d: "published"}
+
+
+async def test_the_select_walks_a_backlog_in_order_whatever_the_statistics_say(pool):
+    # Statistics taken while the relay kept up (a few hundred rows pending, as autovacuum finds them); then a
+    # backlog piles up (a broker outage, an import). Left to itself, the planner fetches the whole backlog and
+    # sorts it, for every batch: work growing with the backlog.
+    for members in (range(3000), range(3000, 6000)):
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.record(conn, META, *(filed(f"m{n}", 2026) for n in members))
+        if members.start == 0:
+            await pool.execute("UPDATE outbox SET published_at = now() WHERE id <= (SELECT max(id) - 300 FROM outbox)")
+            await pool.execute("VACUUM ANALYZE outbox")
+    ids = [row["id"] for row in await pool.fetch("SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id")]
+    assert len(ids) == 3300
+
+    async with pool.acquire() as conn:
+        sent: list[tuple[str, tuple]] = []
+
+        def note(logged: asyncpg.connection.LoggedQuery) -> None:
+            sent.append((logged.query, logged.args))
+
+        conn.add_query_logger(note)
+        rows = await select_unpublished(conn, 500, ids[:1000])  # two batches in flight or not yet marked
+        conn.remove_query_logger(note)
+    assert [row["id"] for row in rows] == ids[1000:1500]
+
+    async def plan(statements: list[tuple[str, tuple]]) -> str:
+        """The plan of the select, run after the statements the relay sent before it, in one transaction."""
+        async with pool.acquire() as conn, conn.transaction():
+            for query, args in statements:
+                if query == SELECT_UNPUBLISHED:
+                    return "\n".join(row[0] for row in await conn.fetch("EXPLAIN " + query, *args))
+                if not query.startswith(("BEGIN", "COMMIT")):
+                    await conn.execute(query, *args)
+        raise AssertionError(f"the relay never sent its select: {sent}")
+
+    left_alone = await plan([entry for entry in sent if entry[0] == SELECT_UNPUBLISHED])
+    assert "Sort" in left_alone  # the trap is real on this PostgreSQL
+    as_sent = await plan(sent)
+    assert "Sort" not in as_sent and "Index Scan using outbox_unpublished" in as_sent, as_sent

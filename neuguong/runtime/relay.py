@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from neuguong.runtime import housekeeping, publishing
-from neuguong.runtime.kafka import client_options
+from neuguong.runtime.kafka import client_options, key_partitioner
 from neuguong.runtime.leadership import Leadership, LeadershipLost
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.settings import RECORD_ALLOWANCE, Settings
@@ -184,6 +184,8 @@ class OutboxRelay:
         self.producer = AIOKafkaProducer(
             **client_options(self.settings),
             client_id=f"{self.settings.service}-relay",
+            partitioner=key_partitioner,
+            max_batch_size=self.settings.relay_record_batch_bytes,
             enable_idempotence=True,
             acks="all",
             linger_ms=self.settings.relay_linger_ms,

@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         return [server.strip() for server in self.kafka_bootstrap.split(",") if server.strip()]
 
     @property
+    def relay_record_batch_bytes(self) -> int:
+        """How many bytes the relay's producer packs into one record batch of a partition. aiokafka keeps one
+        request in flight per broker, a batch per partition in it: at its default (16 KiB) an outbox batch of
+        500 events took several round trips one after another. 256 KiB holds a batch's share of a partition,
+        and stays under the topics' max.message.bytes (a record larger than it still goes, alone)."""
+        return max(16 * 1024, min(256 * 1024, self.topic_max_message_bytes - RECORD_ALLOWANCE))
+
+    @property
     def pg_schema(self) -> str:
         """The service's own Postgres schema (its role owns it and nothing else)."""
         return self.service

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
-from neuguong.runtime.kafka import client_options
+from neuguong.runtime.kafka import client_options, key_partitioner
 from neuguong.runtime.outbox import headers_of
 from neuguong.runtime.settings import Settings
 from neuguong.runtime.topics import ensure_topics
@@ -30,6 +30,7 @@ async def publish_events(settings: Settings, events: Sequence[tuple[Event, list[
     producer = AIOKafkaProducer(
         **client_options(settings),
         client_id=PRODUCER,
+        partitioner=key_partitioner,
         enable_idempotence=True,
         acks="all",
         linger_ms=20,

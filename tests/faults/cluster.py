@@ -176,7 +176,8 @@ class FaultStack:
             term, holder = await conn.fetchrow(f'SELECT term, holder FROM "{service}".relay_leadership')
             backend = await conn.fetchval(
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1"
-                " AND objid = (hashtext($2)::bigint & 4294967295)::oid",
+                " AND objid = (hashtext($2)::bigint & 4294967295)::oid"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 locks.RELAY_LEADER,
                 service,
             )

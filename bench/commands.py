@@ -16,7 +16,11 @@ keep-alive client, one connection per request in flight; `--client httpx`: httpx
    events meanwhile, as in production; the time until its outbox is drained is printed too.
 3. Baseline: the same number of single-row INSERTs (the same content as JSON) into a plain table
    through an asyncpg pool, at the same concurrency.
-4. The server is restarted as `neuguong serve commitments --workers 2` (`--workers`) on the same schema,
+4. The same commands without HTTP: the service's command table and its transaction
+   (neuguong.runtime.http.transact) called from this process, with no token, FastAPI or JSON answer, on a
+   pool like the server's, at the same concurrency (members filing for years of their own). What
+   POST /commitments costs beyond it is the HTTP side.
+5. The server is restarted as `neuguong serve commitments --workers 2` (`--workers`) on the same schema,
    and POST /commitments runs again with twice the requests in flight (members filing for earlier years).
 
 Client and server share this machine's cores, so the HTTP figures include the client's own cost;
@@ -53,10 +57,15 @@ from bench.common import (
     write_results,
 )
 from neuguong.numbers import vi_number
-from neuguong.runtime.auth import generate_key_pair, mint_token
+from neuguong.runtime.auth import Principal, generate_key_pair, mint_token
+from neuguong.runtime.clock import SystemClock
+from neuguong.runtime.commands import CommandBus
 from neuguong.runtime.db import create_pool
+from neuguong.runtime.http import transact
 from ops.directory.demo import build_demo_directory
 from ops.directory.importer import publish_directory
+from services.commitments.app import DEFINITION
+from services.commitments.commands import FileCommitment
 
 COMMAND = {
     "limitations": ["Ngại va chạm", "Chưa thường xuyên tự học, tự rèn luyện"],
@@ -114,15 +123,20 @@ class Usage:
         )
 
 
-async def file_commitment(
-    request: Callable[..., Awaitable[tuple[int, bytes]]], member, year: int, token: str, key: str, what: str = ""
-) -> bytes:
-    """POST /commitments for `member` and `year` through a raw client's `request`; the answer's body (a 201)."""
-    body = (
+def commitment_body(member, year: int) -> bytes:
+    """The JSON body of POST /commitments for `member` and `year`."""
+    return (
         json.dumps({"member_id": member.member_id, "year": year, **COMMAND}, ensure_ascii=False)
         .replace("{year}", str(year))
         .encode()
     )
+
+
+async def file_commitment(
+    request: Callable[..., Awaitable[tuple[int, bytes]]], member, year: int, token: str, key: str, what: str = ""
+) -> bytes:
+    """POST /commitments for `member` and `year` through a raw client's `request`; the answer's body (a 201)."""
+    body = commitment_body(member, year)
     status, content = await request("POST", "/commitments", body, {"Authorization": token, "Idempotency-Key": key})
     if status != 201:
         raise SystemExit(f"POST /commitments{what}: {status} {content.decode()}")
@@ -312,6 +326,33 @@ async def main() -> None:
             async with Usage(server.pid, admin) as insert_usage:
                 insert_seconds, insert_latencies = await run_at(args.concurrency, jobs, insert)
 
+            # The same commands without HTTP: no token, no FastAPI, the body already a command. The service's
+            # command table and its transaction (neuguong.runtime.http.transact), called from this process on
+            # a pool like the server's, members filing for years of their own (the server's relay publishes).
+            bus = CommandBus(DEFINITION.commands, DEFINITION.dependencies(config))
+            transact_pool = await create_pool(config, min_size=args.concurrency)
+            first = min(years) - 1
+            later_years = range(first, first - (args.requests // len(members) + 1), -1)
+            more_jobs = [(m, year) for year in later_years for m in members][: args.requests]
+            first = min(later_years) - 1
+            own_years = range(first, first - (args.requests // len(members) + 1), -1)
+            direct_jobs = [(m, year) for year in own_years for m in members][: args.requests]
+
+            async def file_directly(job) -> None:
+                member, year = job
+                command = FileCommitment.model_validate_json(commitment_body(member, year))
+                principal = Principal(sub=member.member_id, role="member", unit=member.cell_id)
+                key = f"bench-{member.member_id}-{year}"
+                answer, _ = await transact(transact_pool, bus, config, SystemClock(), principal, key, command)
+                if answer.status != 201:
+                    raise SystemExit(f"the command's transaction: {answer.status} {answer.body}")
+
+            try:
+                async with Usage(server.pid, admin) as direct_usage:
+                    direct_seconds, direct_latencies = await run_at(args.concurrency, direct_jobs, file_directly)
+            finally:
+                await transact_pool.close()
+
             # Two workers of the same service behind one port, on the same schema (the directory is there),
             # twice the requests in flight, members filing for earlier years.
             server.terminate()
@@ -319,9 +360,6 @@ async def main() -> None:
             port = free_port()
             server = await serve(port, server_env, workers=args.workers)
             await wait_for(lambda: ready(port), timeout=90, interval=0.3)
-            first = min(years) - 1
-            later_years = range(first, first - (args.requests // len(members) + 1), -1)
-            more_jobs = [(m, year) for year in later_years for m in members][: args.requests]
             in_flight = args.concurrency * args.workers
             async with RawClient(port, in_flight) as raw_workers:
 
@@ -365,6 +403,15 @@ async def main() -> None:
     ]
     figures.append(
         Figure(
+            "the command's transaction, no HTTP",
+            len(direct_jobs),
+            direct_seconds,
+            direct_latencies,
+            note=f"pool max {vi_number(pool_max)}; {direct_usage.note(len(direct_jobs))} (client: the commands)",
+        )
+    )
+    figures.append(
+        Figure(
             f"POST /commitments, {args.workers} workers",
             len(more_jobs),
             workers_seconds,
@@ -392,11 +439,18 @@ async def main() -> None:
             ),
             comparison(
                 f"POST /commitments, {args.workers} workers",
-                figures[3].rate,
+                figures[4].rate,
                 "requests/s",
                 "POST /commitments, 1 worker",
                 figures[2].rate,
                 "≥ 1.500 requests/s",
+            ),
+            comparison(
+                "POST /commitments, 1 worker",
+                figures[2].rate,
+                "requests/s",
+                "the command's transaction, no HTTP",
+                figures[3].rate,
             ),
             comparison(
                 "POST /commitments p99, 1 worker",

@@ -12,6 +12,7 @@ from starlette.types import Scope
 from neuguong.runtime import idempotency
 from neuguong.runtime.auth import Principal, Unauthenticated
 from neuguong.runtime.clock import Clock
+from neuguong.runtime.commands import Answer, CommandBus
 from neuguong.runtime.edge import BodyLimit, EdgeMiddleware, OperationsPortGuard, redirect_slashes_relatively
 from neuguong.runtime.input import Command
 from neuguong.runtime.logs import correlation_id
@@ -93,25 +94,41 @@ class CommandRunner:
     key: str
 
     async def run(self, command: Command) -> JSONResponse:
-        """One transaction: the handler's writes, its events and the idempotency record; a repeated key
-        replays the first answer and writes nothing."""
-        runtime, principal, name = self.runtime, self.principal, type(command).__name__
-        meta = EventMeta(
-            producer=runtime.settings.service,
-            actor=principal.sub,
-            correlation_id=correlation_id.get() or str(uuid7()),
-            max_event_bytes=runtime.settings.max_event_bytes,
+        """The command through `transact`, answered as JSON (a replay says so in a header)."""
+        runtime = self.runtime
+        answer, replayed = await transact(
+            runtime.pool, runtime.commands, runtime.settings, runtime.clock, self.principal, self.key, command
         )
-        fingerprint = idempotency.request_hash(name, command.fingerprint())
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            answer = await idempotency.recall(conn, principal.sub, self.key, fingerprint)
-            replayed = answer is not None
-            if answer is None:
-                answer = await runtime.commands.handle(conn, command, principal, runtime.clock, meta)
-                await idempotency.remember(conn, principal.sub, self.key, fingerprint, answer)
-        runtime.metrics.commands.labels(runtime.settings.service, name, str(answer.status)).inc()
+        runtime.metrics.commands.labels(runtime.settings.service, type(command).__name__, str(answer.status)).inc()
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+async def transact(
+    pool: asyncpg.Pool,
+    commands: CommandBus,
+    settings: Settings,
+    clock: Clock,
+    principal: Principal,
+    key: str,
+    command: Command,
+) -> tuple[Answer, bool]:
+    """One transaction: the handler's writes, its events and the idempotency record; a repeated key replays the
+    first answer and writes nothing. The answer, and whether it was replayed."""
+    meta = EventMeta(
+        producer=settings.service,
+        actor=principal.sub,
+        correlation_id=correlation_id.get() or str(uuid7()),
+        max_event_bytes=settings.max_event_bytes,
+    )
+    fingerprint = idempotency.request_hash(type(command).__name__, command.fingerprint())
+    async with pool.acquire() as conn, conn.transaction():
+        answer = await idempotency.recall(conn, principal.sub, key, fingerprint)
+        if answer is not None:
+            return answer, True
+        answer = await commands.handle(conn, command, principal, clock, meta)
+        await idempotency.remember(conn, principal.sub, key, fingerprint, answer)
+    return answer, False
 
 
 async def command_runner(request: Request, principal: CurrentPrincipal, key: IdempotencyKey) -> CommandRunner:

@@ -18,23 +18,8 @@ from neuguong.runtime.settings import RECORD_ALLOWANCE, Settings
 
 log = logging.getLogger(__name__)
 
-# Rows not published, not parked, not behind a parked row of their key (a key never overtakes itself), and not
-# among $2: the rows in flight or not yet marked while the relay selects its next batch ($3 is the highest of
-# them; rows above it skip the check). A filter, not an anti-join: the scan stays in index order and stops at
-# the limit (an anti-join made the planner sort the whole backlog, bodies and all).
-SELECT_UNPUBLISHED = """
-SELECT id, topic, key, body, headers FROM outbox o
-WHERE published_at IS NULL AND parked_at IS NULL
-  AND NOT EXISTS (SELECT FROM outbox p WHERE p.parked_at IS NOT NULL AND p.discarded_at IS NULL
-                  AND p.topic = o.topic AND p.key = o.key AND p.id < o.id)
-  AND (o.id > $3 OR o.id <> ALL($2::bigint[]))
-ORDER BY id LIMIT $1
-"""
-# The select must walk outbox_unpublished in id order and stop at the limit. Statistics taken while the relay
-# kept up (a few hundred rows pending) mislead the planner once a backlog piles up: it fetched the whole
-# backlog with a bitmap scan and sorted it, for every batch (44 ms a batch at a backlog of 27.500 rows, growing
-# with the backlog). Transaction-local settings leave it the ordered walk (about 1 ms, whatever the backlog).
-ORDERED_WALK_ONLY = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off"
+# The next rows to publish, in id order (migrations/0005_outbox_next.sql says which, and how it is planned).
+SELECT_UNPUBLISHED = "SELECT id, topic, key, body, headers FROM outbox_next($1, $2, $3)"
 # Marks and parks name the relay's term; the share lock orders them against a takeover (START_TERM):
 # a mark either commits before the next leader starts, or finds the new term and changes nothing.
 MARK_PUBLISHED = """
@@ -207,8 +192,8 @@ class OutboxRelay:
         return settled
 
     async def _select(self, leaving_out: list[int]) -> list[asyncpg.Record]:
-        async with self.pool.acquire() as conn:
-            return await select_unpublished(conn, self.settings.relay_batch_size, leaving_out)
+        highest = max(leaving_out, default=0)
+        return await self.pool.fetch(SELECT_UNPUBLISHED, self.settings.relay_batch_size, leaving_out, highest)
 
     async def _publish(self, rows: list[asyncpg.Record]) -> tuple[list[asyncpg.Record], int]:
         """Send the rows key by key in id order, set aside (or park) the refused ones; the acknowledged rows
@@ -275,13 +260,6 @@ class OutboxRelay:
             return
         self._housekept = now
         await housekeeping.housekeep(conn, self.settings, self.metrics)
-
-
-async def select_unpublished(conn: asyncpg.Connection, limit: int, leaving_out: list[int]) -> list[asyncpg.Record]:
-    """The next rows to publish, in id order: at most `limit`, none of `leaving_out` (see SELECT_UNPUBLISHED)."""
-    async with conn.transaction():
-        await conn.execute(ORDERED_WALK_ONLY)
-        return await conn.fetch(SELECT_UNPUBLISHED, limit, leaving_out, max(leaving_out, default=0))
 
 
 async def _until_either_ends(*work: Coroutine[Any, Any, None]) -> None:

@@ -10,8 +10,10 @@ import pytest
 from neuguong.runtime import outbox, parked
 from neuguong.runtime.errors import Conflict, NotFound
 from neuguong.runtime.leadership import START_TERM, LeadershipLost
-from neuguong.runtime.relay import SELECT_UNPUBLISHED, select_unpublished
+from neuguong.runtime.relay import SELECT_UNPUBLISHED
+from tests.handlers.consumer_layer import SETTINGS
 from tests.handlers.relay_layer import META, Broker, RelayOnStandIn, filed, stage, states
+from tests.integration.harness import admin_connection
 
 pytestmark = pytest.mark.handlers
 
@@ -197,28 +199,30 @@ async def test_the_select_walks_a_backlog_in_order_whatever_the_statistics_say(p
     ids = [row["id"] for row in await pool.fetch("SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id")]
     assert len(ids) == 3300
 
-    async with pool.acquire() as conn:
-        sent: list[tuple[str, tuple]] = []
+    async def planned(*, as_migrated: bool) -> tuple[list[int], str]:
+        """The relay's select of the batch after two in flight (ids[:1000]): the ids it returns and the plan
+        PostgreSQL ran inside outbox_next (auto_explain, on the admin's session)."""
+        conn = await admin_connection()
+        plans: list[str] = []
+        conn.add_log_listener(lambda _, message: plans.append(message.message))
+        try:
+            await conn.execute(
+                f"SET search_path = {SETTINGS.pg_schema}; LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+                " SET auto_explain.log_nested_statements = on; SET client_min_messages = log"
+            )
+            undone = conn.transaction()
+            await undone.start()
+            if not as_migrated:  # the function without its settings (undone with the transaction)
+                await conn.execute("ALTER FUNCTION outbox_next(integer, bigint[], bigint) RESET ALL")
+            rows = await conn.fetch(SELECT_UNPUBLISHED, 500, ids[:1000], ids[999])
+            await undone.rollback()
+        finally:
+            await conn.close()
+        (inner,) = [plan for plan in plans if " on outbox o " in plan]  # inlined when its settings are gone
+        return [row["id"] for row in rows], inner
 
-        def note(logged: asyncpg.connection.LoggedQuery) -> None:
-            sent.append((logged.query, logged.args))
-
-        conn.add_query_logger(note)
-        rows = await select_unpublished(conn, 500, ids[:1000])  # two batches in flight or not yet marked
-        conn.remove_query_logger(note)
-    assert [row["id"] for row in rows] == ids[1000:1500]
-
-    async def plan(statements: list[tuple[str, tuple]]) -> str:
-        """The plan of the select, run after the statements the relay sent before it, in one transaction."""
-        async with pool.acquire() as conn, conn.transaction():
-            for query, args in statements:
-                if query == SELECT_UNPUBLISHED:
-                    return "\n".join(row[0] for row in await conn.fetch("EXPLAIN " + query, *args))
-                if not query.startswith(("BEGIN", "COMMIT")):
-                    await conn.execute(query, *args)
-        raise AssertionError(f"the relay never sent its select: {sent}")
-
-    left_alone = await plan([entry for entry in sent if entry[0] == SELECT_UNPUBLISHED])
-    assert "Sort" in left_alone  # the trap is real on this PostgreSQL
-    as_sent = await plan(sent)
-    assert "Sort" not in as_sent and "Index Scan using outbox_unpublished" in as_sent, as_sent
+    ids_left_alone, left_alone = await planned(as_migrated=False)
+    assert "Sort" in left_alone, left_alone  # the trap is real on this PostgreSQL
+    ids_as_migrated, as_migrated = await planned(as_migrated=True)
+    assert ids_as_migrated == ids_left_alone == ids[1000:1500]
+    assert "Sort" not in as_migrated and "Index Scan using outbox_unpublished" in as_migrated, as_migrated

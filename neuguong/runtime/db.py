@@ -52,7 +52,14 @@ async def create_pool(settings: Settings, *, min_size: int = 1, schema: str | No
         max_size=settings.pg_pool_max,
         server_settings={"search_path": schema or settings.pg_schema, "application_name": settings.service},
         init=_init_connection,
+        reset=_nothing_to_reset,
     )
+
+
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """A released connection goes back as it is: asyncpg's own reset query (advisory unlock, CLOSE ALL,
+    UNLISTEN, RESET ALL) is one more round trip before every command's answer, and the pool's connections never
+    hold what it resets (tests/unit/test_pool_sessions.py). asyncpg still rolls back a transaction left open."""
 
 
 async def connect(settings: Settings, *, application_name: str, **session: str) -> asyncpg.Connection:

@@ -53,9 +53,15 @@ class DeliveryWorker:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(f"deliveries_{self.schema}", self._on_notify)
-                await self.pool.release(self._listener)
+            # Back to the pool only once it listens no more (the pool does not reset its connections).
+            try:
+                await self._listener.remove_listener(f"deliveries_{self.schema}", self._on_notify)  # UNLISTEN
+            except Exception:
+                self._listener.terminate()
+            else:
+                with contextlib.suppress(Exception):
+                    await self.pool.release(self._listener)
+            self._listener = None
 
     def _on_notify(self, *_: object) -> None:
         self.wake.set()

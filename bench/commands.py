@@ -82,6 +82,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def postgres_cpu(admin) -> float:
+    """CPU of the running PostgreSQL backends (children of the postmaster; needs a local server)."""
+    backend = await admin.fetchval("SELECT pg_backend_pid()")
+    try:
+        postmaster = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()[1]
+    except OSError:
+        return 0.0
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "stat").read_text().rpartition(")")[2].split()[1] == postmaster:
+                    total += cpu_seconds(int(proc.name))
+            except OSError:
+                continue
+    return total
+
+
 class Usage:
     """CPU of the server, of this client and of the PostgreSQL backends over one phase."""
 
@@ -99,21 +117,7 @@ class Usage:
         self.postgres = await self._postgres_cpu() - postgres
 
     async def _postgres_cpu(self) -> float:
-        """CPU of the running PostgreSQL backends (children of the postmaster; needs a local server)."""
-        backend = await self.admin.fetchval("SELECT pg_backend_pid()")
-        try:
-            postmaster = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()[1]
-        except OSError:
-            return 0.0
-        total = 0.0
-        for proc in Path("/proc").iterdir():
-            if proc.name.isdigit():
-                try:
-                    if (proc / "stat").read_text().rpartition(")")[2].split()[1] == postmaster:
-                        total += cpu_seconds(int(proc.name))
-                except OSError:
-                    continue
-        return total
+        return await postgres_cpu(self.admin)
 
     def note(self, count: int) -> str:
         per = 1000 / count

@@ -1,6 +1,6 @@
 """Latency at fixed rates: a command's 2xx to its effect in the read model, and the outbox lag.
 
-    python -m bench.latency --rates 100,300,600 --seconds 1
+    python -m bench.latency --rates 100,300,600 --seconds 3
 
 Real `neuguong serve commitments` and `neuguong serve projections` processes (one worker each) run on
 free ports with the run's topic prefix; the demo directory of `--communes` communes is loaded first.
@@ -17,6 +17,10 @@ Figures per rate (p50 and p99, ms):
 - read model: the 2xx to the poll that saw the event's inbox row (half a poll interval on average);
 - outbox lag: the command's transaction (outbox.created_at, its start) to the relay's mark after the
   broker's ack (published_at), both on PostgreSQL's clock: an upper bound on commit → broker ack.
+- CPU busy: the share of the machine's CPU (all cores, every process: the services, PostgreSQL, Kafka, this
+  client) while the commands were sent. Near 100 % the rate is past what the machine carries, and the
+  latencies are those of a queue. Below the table, the CPU each part spent per command sent (each service's
+  process, PostgreSQL's backends, Kafka's broker, this client with its inbox polls): where the time goes.
 Baseline beside them: the p50/p99 of GET /healthz at the same rate (the HTTP stack alone). This process's
 own garbage collector is off while it measures (a full collection of its heap took 70 ms here and counted as
 the servers' latency); the servers' run as in production.
@@ -26,8 +30,19 @@ import asyncio
 import json
 import os
 import time
+from pathlib import Path
 
-from bench.commands import RawClient, _keys, file_commitment, free_port, ready, serve, serve_env
+from bench.commands import (
+    RawClient,
+    _keys,
+    cpu_seconds,
+    file_commitment,
+    free_port,
+    postgres_cpu,
+    ready,
+    serve,
+    serve_env,
+)
 from bench.common import (
     admin_connection,
     arguments,
@@ -48,6 +63,43 @@ from ops.directory.demo import build_demo_directory
 from ops.directory.importer import publish_directory
 
 TARGETS = {300: {"read model p99": "≤ 20 ms", "outbox lag p99": "≤ 5 ms", "command p99": "≤ 25 ms"}}
+
+
+def cpu_jiffies() -> tuple[int, int]:
+    """The machine's CPU time so far, all cores (Linux /proc/stat): (busy, total) in clock ticks."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    total = sum(fields[:8])  # guest time is already counted in user and nice
+    return total - idle, total
+
+
+async def cpu_by_process(servers: dict[str, asyncio.subprocess.Process], admin) -> dict[str, float]:
+    """CPU seconds so far of each part of the running system: the services (by name), PostgreSQL's backends,
+    Kafka's brokers and this client (which also polls the projections' inbox)."""
+    spent = {name: cpu_seconds(server.pid) for name, server in servers.items()}
+    spent["PostgreSQL"] = await postgres_cpu(admin)
+    spent["Kafka"] = sum(cpu_seconds(pid) for pid in kafka_pids())
+    spent["client"] = time.process_time()
+    return spent
+
+
+def kafka_pids() -> list[int]:
+    """The running Kafka brokers (a JVM whose command line names kafka.Kafka)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if b"kafka.Kafka" in (proc / "cmdline").read_bytes():
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's CPU busy between two `cpu_jiffies` readings (every process: the services,
+    PostgreSQL, Kafka, this client): at 1 the rate is past what the machine can carry and latencies queue."""
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
 
 
 async def open_loop(rate: int, seconds: float, jobs: list, send) -> list[tuple[object, float, float]]:
@@ -121,7 +173,7 @@ def p(values: list[float], q: int) -> float:
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=1.0, communes=3, poll_ms=2.0)
+    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=3.0, communes=3, poll_ms=2.0)
     quiet()
     rates = [int(r) for r in args.rates.split(",")]
     async with bench_slice("commitments", "projections") as prefix, _keys() as (private_key, public_file):
@@ -131,6 +183,7 @@ async def main() -> None:
         servers = [await serve(port, env, name=name) for name, port in ports.items()]
         admin = await admin_connection()
         lines: list[str] = []
+        shares: list[str] = []  # where each rate's CPU went
         results = []
         try:
             await wait_for(lambda: ready(*ports.values()), timeout=90, interval=0.3)
@@ -169,7 +222,22 @@ async def main() -> None:
                 with measuring_without_collections(), InboxWatch(watcher, args.poll_ms / 1000) as watch:
                     for rate in rates:
                         healthz = await open_loop(rate, min(args.seconds, 2.0), list(range(10_000)), health)
+                        before, spent = (
+                            cpu_jiffies(),
+                            await cpu_by_process(dict(zip(ports, servers, strict=True)), admin),
+                        )
                         answered = await open_loop(rate, args.seconds, jobs, file)
+                        busy = busy_share(before, cpu_jiffies())
+                        spent = {
+                            name: (seconds - spent[name]) * 1000 / len(answered)
+                            for name, seconds in (
+                                await cpu_by_process(dict(zip(ports, servers, strict=True)), admin)
+                            ).items()
+                        }
+                        shares.append(
+                            f"   {vi_number(rate):>5}/s: CPU per command (ms) "
+                            + ", ".join(f"{name} {vi_decimal(ms)}" for name, ms in spent.items())
+                        )
                         jobs = jobs[len(answered) :]
                         ids = [event_id for event_id, _, _ in answered]
                         try:
@@ -196,6 +264,17 @@ async def main() -> None:
                             + "  ".join(
                                 f"{vi_decimal(p(v, 50)):>7} {vi_decimal(p(v, 99)):>7}"
                                 for v in (command, visible, outbox_lag, stack)
+                            )
+                            + f"  {vi_decimal(busy * 100, 0):>6} %"
+                        )
+                        results.append(
+                            comparison(
+                                f"machine CPU busy at {vi_number(rate)}/s",
+                                round(busy * 100, 1),
+                                "%",
+                                "all cores",
+                                100.0,
+                                higher_is_better=False,
                             )
                         )
                         for name, values in (
@@ -228,8 +307,10 @@ async def main() -> None:
         f"inbox polled every {vi_decimal(args.poll_ms, 1)} ms; p50 and p99 in ms"
     )
     columns = ("command (2xx)", "2xx→read model", "outbox lag", "GET /healthz")
-    print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns))
+    print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns) + "  CPU busy")
     for line in lines:
+        print(line)
+    for line in shares:
         print(line)
     write_results(args.json, results)
 

@@ -267,16 +267,6 @@ async def main() -> None:
                             )
                             + f"  {vi_decimal(busy * 100, 0):>6} %"
                         )
-                        results.append(
-                            comparison(
-                                f"machine CPU busy at {vi_number(rate)}/s",
-                                round(busy * 100, 1),
-                                "%",
-                                "all cores",
-                                100.0,
-                                higher_is_better=False,
-                            )
-                        )
                         for name, values in (
                             ("command p99", command),
                             ("read model p99", visible),

@@ -58,6 +58,12 @@ async def _swap(conn: asyncpg.Connection, live: str, fresh: str, retired: str) -
                     await conn.execute(f'ALTER TABLE "{live}"."{table}" SET SCHEMA "{retired}"')
                 for table in moving[fresh]:
                     await conn.execute(f'ALTER TABLE "{fresh}"."{table}" SET SCHEMA "{live}"')
+                # The functions go with their generation's tables (and its schema_migrations, which names the
+                # migrations that created them): a rebuild by a newer release brings the functions its
+                # migrations made, one by an older release leaves none behind that a newer migration creates.
+                for schema, to in ((live, retired), (fresh, live)):
+                    for row in await conn.fetch(SELECT_ROUTINES, schema):
+                        await conn.execute(f'ALTER ROUTINE {row["routine"]} SET SCHEMA "{to}"')
             return
         except asyncpg.LockNotAvailableError:
             if asyncio.get_running_loop().time() > deadline:
@@ -117,8 +123,8 @@ SELECT_ROUTINES = "SELECT p.oid::regprocedure::text AS routine FROM pg_proc p WH
 
 
 async def _empty_schema(conn: asyncpg.Connection, schema: str) -> None:
-    """Drop the tables and the functions of a schema: a swap moves the tables out of the rebuild schema but
-    leaves its migrations' functions behind, and the next rebuild's migrations create them again."""
+    """Drop the tables and the functions of a schema (the retired generation before a swap; the rebuild schema
+    before a rebuild, should an earlier one have stopped before its swap)."""
     for row in await conn.fetch(SELECT_TABLES, schema):
         await conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{row["tablename"]}" CASCADE')
     for row in await conn.fetch(SELECT_ROUTINES, schema):

@@ -49,13 +49,20 @@ async def test_a_query_holding_one_table_and_reading_another_is_answered_and_the
         await swapper.close()
 
 
-async def test_after_a_swap_the_rebuild_schema_is_emptied_of_its_functions_too_so_migrations_run_again(schemas):
-    """A swap moves tables, not the functions the rebuild's migrations created (idempotency_recall); the
-    next rebuild empties the schema and runs the same migrations into it."""
-    function = f"CREATE FUNCTION {FRESH}.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'"
-    await schemas.execute(function)
+async def test_the_functions_go_with_their_generations_tables(schemas):
+    """Each generation's functions move with its tables and its schema_migrations: the live schema then has the
+    functions of the release that rebuilt it (outbox_next, idempotency_recall), and the rebuild schema is left
+    empty for the next rebuild's migrations."""
+    for schema, answer in ((LIVE, 1), (FRESH, 42)):
+        await schemas.execute(f"CREATE FUNCTION {schema}.answer() RETURNS int LANGUAGE sql AS 'SELECT {answer}'")
+    await schemas.execute(f"CREATE FUNCTION {FRESH}.only_new() RETURNS int LANGUAGE sql AS 'SELECT 2'")
+    await schemas.execute(f"CREATE FUNCTION {RETIRED}.answer() RETURNS int LANGUAGE sql AS 'SELECT 0'")  # older
     await _swap(schemas, LIVE, FRESH, RETIRED)
-    await _empty_schema(schemas, FRESH)
-    await schemas.execute(function)  # DuplicateFunctionError had the function stayed
-    assert await schemas.fetchval(f"SELECT {FRESH}.answer()") == 42
+    assert await schemas.fetchval(f"SELECT {LIVE}.answer()") == 42
+    assert await schemas.fetchval(f"SELECT {LIVE}.only_new()") == 2
+    assert await schemas.fetchval(f"SELECT {RETIRED}.answer()") == 1
     assert await schemas.fetchval(f"SELECT v FROM {LIVE}.a") == "new"
+    routines = "SELECT count(*) FROM pg_proc WHERE pronamespace = $1::regnamespace"
+    assert await schemas.fetchval(routines, FRESH) == 0
+    await _empty_schema(schemas, FRESH)
+    await schemas.execute(f"CREATE FUNCTION {FRESH}.answer() RETURNS int LANGUAGE sql AS 'SELECT 43'")

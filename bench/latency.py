@@ -229,7 +229,7 @@ async def main() -> None:
                         answered = await open_loop(rate, args.seconds, jobs, file)
                         busy = busy_share(before, cpu_jiffies())
                         spent = {
-                            name: (seconds - spent[name]) * 1000 / len(answered)
+                            name: (seconds - spent[name]) * 1000 / max(1, len(answered))
                             for name, seconds in (
                                 await cpu_by_process(dict(zip(ports, servers, strict=True)), admin)
                             ).items()

@@ -14,7 +14,7 @@ _MURMUR2_SEED = 0x9747B28C  # the Java client's seed (org.apache.kafka.common.ut
 
 def key_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
     """Kafka's default partitioner, as the Java client and aiokafka's DefaultPartitioner compute it (murmur2 of
-    the key, positive, modulo the partition count), with the hash in C: aiokafka's pure-Python murmur2 was
+    the key, positive, modulo the partition count), with the hash compiled: aiokafka's pure-Python murmur2 was
     about a third of the producer's send() in a profile of the relay. A key lands on the same partition either way
     (tests/unit/test_partitioner.py), so producers with and without it agree."""
     if key is None:

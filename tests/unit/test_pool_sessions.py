@@ -1,6 +1,7 @@
 """The services' pools skip asyncpg's reset query on release (neuguong.runtime.db), which is only sound while no
 code leaves session state on a pooled connection: no session advisory lock, no LISTEN, no session-level SET,
-no cursor held past its transaction. The relay's leadership holds its lock and listens on a connection of its
+no cursor held past its transaction (nor a temporary table or a named prepared statement, which the reset
+would not have undone either). The relay's leadership holds its lock and listens on a connection of its
 own, outside the pool; the delivery worker gives its listening connection back only once it listens no more."""
 
 import re
@@ -15,17 +16,21 @@ OWN_CONNECTION = {
 
 SESSION_STATE = {
     "a session advisory lock": re.compile(r"pg_(try_)?advisory_lock(_shared)?\s*\("),
-    "LISTEN": re.compile(r"\badd_listener\s*\(|(^|[\"';])\s*LISTEN\s", re.MULTILINE),
+    "LISTEN": re.compile(r"\badd_listener\s*\(|(^|[\"';])\s*LISTEN\s", re.IGNORECASE | re.MULTILINE),
     "a session-level SET": re.compile(
-        r"(^|[\"';(])\s*SET\s+(?!LOCAL\b)(SESSION\s+)?[a-z_.]+\s*(=|\bTO\b)", re.IGNORECASE | re.MULTILINE
+        r"(^|[\"';(])\s*SET\s+(?!LOCAL\b)(SESSION\s+)?"
+        r"([a-z_.]+\s*(=|\bTO\b)|TIME\s+ZONE\b|ROLE\b|AUTHORIZATION\b|CHARACTERISTICS\b)",
+        re.IGNORECASE | re.MULTILINE,
     ),
+    "a temporary table": re.compile(r"\bCREATE\s+(GLOBAL\s+|LOCAL\s+)?TEMP(ORARY)?\s+TABLE\b", re.IGNORECASE),
+    "a named prepared statement": re.compile(r"(^|[\"';])\s*PREPARE\s+\w+", re.IGNORECASE | re.MULTILINE),
     "set_config outside a transaction": re.compile(r"set_config\s*\([^)]*,\s*false\s*\)", re.IGNORECASE),
     "a cursor WITH HOLD": re.compile(r"\bWITH\s+HOLD\b", re.IGNORECASE),
 }
 
 
 # A function's own SET clauses hold for its calls only: its header, up to the body, is not looked at.
-FUNCTION_HEADER = re.compile(r"CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\b.*?\$\$", re.IGNORECASE | re.DOTALL)
+FUNCTION_HEADER = re.compile(r"CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\b.*?\$\w*\$", re.IGNORECASE | re.DOTALL)
 
 
 def session_state(text: str) -> list[str]:
@@ -60,7 +65,11 @@ def test_the_check_sees_each_kind_of_session_state() -> None:
         "a session-level SET": 'await conn.execute("SET statement_timeout = 1000")',
         "set_config outside a transaction": "SELECT set_config('search_path', 'x', false)",
         "a cursor WITH HOLD": "DECLARE c CURSOR WITH HOLD FOR SELECT 1",
+        "a temporary table": "CREATE TEMP TABLE staged (id int)",
+        "a named prepared statement": '"PREPARE next_rows AS SELECT 1"',
     }
+    for sample in ("SET TIME ZONE 'UTC'", "SET ROLE ng_commitments", "SET SESSION AUTHORIZATION x", "listen x"):
+        assert session_state(f'"{sample}"') != [], sample
     for what, sample in samples.items():
         assert session_state(sample) == [what], what
     harmless = [
@@ -69,6 +78,7 @@ def test_the_check_sees_each_kind_of_session_state() -> None:
         "SELECT pg_advisory_xact_lock(7, 1)",
         "ON CONFLICT (unit_id) DO UPDATE SET parent_id = $2",
         "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nSET enable_sort = off\nAS $$ SELECT 1 $$",
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql\nSET jit = off\nAS $body$ SELECT 1 $body$",
     ]
     for sample in harmless:
         assert session_state(sample) == [], sample

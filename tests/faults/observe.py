@@ -275,7 +275,7 @@ async def _carried(env: dict[str, str], since: Marks) -> list[Carried]:
 
 
 async def digests(env: dict[str, str]) -> dict[str, str]:
-    """md5 of every table of every service (the relay's term aside: a restart starts a new one)."""
+    """A digest of every table of every service (the relay's term aside: a restart starts a new one)."""
     conn = await admin_connection(env)
     try:
         tables = await conn.fetch(

@@ -7,20 +7,23 @@ free ports with the run's topic prefix; the demo directory of `--communes` commu
 After a warm-up (200 GET /healthz, then 200 commands at 100/s: each pool connection prepares its statements
 on first use), for each rate an open-loop client sends `POST /commitments` at that fixed rate for `--seconds`
 (each request leaves at its scheduled time whether or not the earlier ones were answered; a request
-that has to wait for a free connection counts its wait) and records when its 2xx arrived. Meanwhile
-this process polls the projections' inbox every `--poll-ms` (by partition offset, only the new rows):
-an event is visible in the read model from the poll that first sees it (its effect is written in
-the same transaction as its inbox row).
+that has to wait for a free connection counts its wait) and records when its 2xx arrived. An event is
+visible in the read model from the commit of the projections' transaction that wrote its inbox row (its
+effect is written in the same transaction): PostgreSQL keeps each transaction's commit time
+(`track_commit_timestamp`, on in deploy/local), read after the rate's run. Nothing polls meanwhile: a poll every
+2 ms, as this benchmark did before, cost about a tenth of the machine's CPU beside what it measured, and
+rounded each figure up by half its interval.
 
 Figures per rate (p50 and p99, ms):
 - command: scheduled send to 2xx (open loop);
-- read model: the 2xx to the poll that saw the event's inbox row (half a poll interval on average);
+- read model: the 2xx to the commit of the event's inbox row (one clock: the client and PostgreSQL run on
+  the same machine; an event applied before the client read its 2xx counts below zero);
 - outbox lag: the command's transaction (outbox.created_at, its start) to the relay's mark after the
   broker's ack (published_at), both on PostgreSQL's clock: an upper bound on commit → broker ack.
 - CPU busy: the share of the machine's CPU (all cores, every process: the services, PostgreSQL, Kafka, this
   client) while the commands were sent. Near 100 % the rate is past what the machine carries, and the
   latencies are those of a queue. Below the table, the CPU each part spent per command sent (each service's
-  process, PostgreSQL's backends, Kafka's broker, this client with its inbox polls): where the time goes.
+  process, PostgreSQL's backends, Kafka's broker, this client): where the time goes.
 Baseline beside them: the p50/p99 of GET /healthz at the same rate (the HTTP stack alone). This process's
 own garbage collector is off while it measures (a full collection of its heap took 70 ms here and counted as
 the servers' latency); the servers' run as in production.
@@ -75,7 +78,7 @@ def cpu_jiffies() -> tuple[int, int]:
 
 async def cpu_by_process(servers: dict[str, asyncio.subprocess.Process], admin) -> dict[str, float]:
     """CPU seconds so far of each part of the running system: the services (by name), PostgreSQL's backends,
-    Kafka's brokers and this client (which also polls the projections' inbox)."""
+    Kafka's brokers and this client."""
     spent = {name: cpu_seconds(server.pid) for name, server in servers.items()}
     spent["PostgreSQL"] = await postgres_cpu(admin)
     spent["Kafka"] = sum(cpu_seconds(pid) for pid in kafka_pids())
@@ -119,53 +122,37 @@ async def open_loop(rate: int, seconds: float, jobs: list, send) -> list[tuple[o
     return results
 
 
-class InboxWatch:
-    """Polls the projections' inbox for rows it has not seen (by partition offset); when each event showed.
+# When each event's inbox row was committed, on PostgreSQL's clock (the wall clock; seconds since the epoch).
+COMMITTED = """
+SELECT event_id::text AS event_id, extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8 AS committed
+FROM projections.inbox WHERE event_id = ANY($1::uuid[])
+"""
 
-    A partition's rows do not show in offset order: a batch is written in lanes split by key, each its own
-    transaction (runtime.consumer), so a later offset may commit first. The poll asks for the offsets above the
-    highest one below which every offset of the partition was seen (the relay's producer is idempotent, not
-    transactional: a partition's offsets have no gaps), and skips those seen already."""
 
-    def __init__(self, admin, interval: float) -> None:
-        self.admin, self.interval = admin, interval
-        self.seen: dict[str, float] = {}
-        self.offsets: dict[int, int] = {}  # partition: every offset up to this one was seen
-        self._above: dict[int, set[int]] = {}  # partition: offsets seen above it
-        self._task: asyncio.Task[None] | None = None
+async def commit_times(admin, event_ids: list[str]) -> dict[str, float]:
+    """When each event's inbox row was committed, once every one of them is there (polled every 0,1 s)."""
 
-    async def _poll(self) -> None:
-        while True:
-            rows = await self.admin.fetch(
-                """SELECT event_id::text, partition, "offset" FROM projections.inbox
-                   WHERE event_type = 'CommitmentFiled'
-                     AND "offset" > coalesce(($1::jsonb ->> partition::text)::bigint, -1)""",
-                json.dumps(self.offsets),
-            )
-            now = time.time()
-            for row in rows:
-                self.seen.setdefault(row["event_id"], now)
-                self._above.setdefault(row["partition"], set()).add(row["offset"])
-            for partition, above in self._above.items():
-                low = self.offsets.get(partition, -1)
-                while low + 1 in above:
-                    low += 1
-                    above.discard(low)
-                self.offsets[partition] = low
-            await asyncio.sleep(self.interval)
+    async def all_there() -> dict[str, float] | None:
+        rows = await admin.fetch(COMMITTED, event_ids)
+        return {row["event_id"]: row["committed"] for row in rows} if len(rows) == len(event_ids) else None
 
-    async def saw(self, event_ids: list[str]) -> bool:
-        if self._task is not None and self._task.done():
-            self._task.result()  # the poll failed: say why
-        return all(event_id in self.seen for event_id in event_ids)
+    try:
+        return await wait_for(all_there, timeout=120, interval=0.1)
+    except TimeoutError:
+        seen = {row["event_id"] for row in await admin.fetch(COMMITTED, event_ids)}
+        missing = [i for i in event_ids if i not in seen]
+        raise SystemExit(
+            f"{len(missing)} of {len(event_ids)} events never reached the projections' inbox (first {missing[:3]})"
+        ) from None
 
-    def __enter__(self) -> "InboxWatch":
-        self._task = asyncio.create_task(self._poll())
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
+async def commit_times_kept(admin) -> None:
+    """Refuse to run on a server that does not keep commit times (one started before deploy/local turned it on)."""
+    if await admin.fetchval("SHOW track_commit_timestamp") != "on":
+        raise SystemExit(
+            "bench.latency: PostgreSQL does not keep commit times (track_commit_timestamp is off); restart it with"
+            " deploy/local (bash deploy/local/down.sh, then make infra), which turns it on"
+        )
 
 
 def p(values: list[float], q: int) -> float:
@@ -173,7 +160,7 @@ def p(values: list[float], q: int) -> float:
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=3.0, communes=3, poll_ms=2.0)
+    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=3.0, communes=3)
     quiet()
     rates = [int(r) for r in args.rates.split(",")]
     async with bench_slice("commitments", "projections") as prefix, _keys() as (private_key, public_file):
@@ -182,6 +169,7 @@ async def main() -> None:
         ports = {"commitments": free_port(), "projections": free_port()}
         servers = [await serve(port, env, name=name) for name, port in ports.items()]
         admin = await admin_connection()
+        await commit_times_kept(admin)
         lines: list[str] = []
         shares: list[str] = []  # where each rate's CPU went
         results = []
@@ -218,8 +206,7 @@ async def main() -> None:
                 # The command path warmed up too: each pool connection prepares its statements on first use.
                 warm = await open_loop(100, 2.0, jobs, file)
                 jobs = jobs[len(warm) :]
-                watcher = await admin_connection()  # its own: the polls run beside the other queries
-                with measuring_without_collections(), InboxWatch(watcher, args.poll_ms / 1000) as watch:
+                with measuring_without_collections():
                     for rate in rates:
                         healthz = await open_loop(rate, min(args.seconds, 2.0), list(range(10_000)), health)
                         before, spent = (
@@ -240,22 +227,14 @@ async def main() -> None:
                         )
                         jobs = jobs[len(answered) :]
                         ids = [event_id for event_id, _, _ in answered]
-                        try:
-                            await wait_for(lambda ids=ids: watch.saw(ids), timeout=120, interval=0.1)
-                        except TimeoutError:
-                            missing = [i for i in ids if i not in watch.seen]
-                            raise SystemExit(
-                                f"{len(missing)} of {len(ids)} events never reached the projections' inbox "
-                                f"(first {missing[:3]}); dead letters: "
-                                f"{await admin.fetchval('SELECT count(*) FROM projections.inbox')} inbox rows"
-                            ) from None
+                        committed = await commit_times(admin, ids)
                         lags = await admin.fetch(
                             """SELECT extract(epoch FROM published_at - created_at) * 1000 AS lag
                                FROM commitments.outbox WHERE event_id = ANY($1::uuid[])""",
                             ids,
                         )
                         command = [(done - sent) * 1000 for _, sent, done in answered]
-                        visible = [(watch.seen[e] - done) * 1000 for e, _, done in answered]
+                        visible = [(committed[e] - done) * 1000 for e, _, done in answered]
                         outbox_lag = [float(r["lag"]) for r in lags]
                         stack = [(done - sent) * 1000 for _, sent, done in healthz]
                         targets = TARGETS.get(rate, {})
@@ -283,7 +262,6 @@ async def main() -> None:
                                     higher_is_better=False,
                                 )
                             )
-                await watcher.close()
         finally:
             await admin.close()
             for server in servers:
@@ -293,8 +271,8 @@ async def main() -> None:
     print()
     print("== latency at fixed rates (commitments → relay → Kafka → projections), open loop ==")
     print(
-        f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; {vi_decimal(args.seconds, 1)} s per rate, "
-        f"inbox polled every {vi_decimal(args.poll_ms, 1)} ms; p50 and p99 in ms"
+        f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; {vi_decimal(args.seconds, 1)} s per rate; "
+        "read model = the inbox row's commit; p50 and p99 in ms"
     )
     columns = ("command (2xx)", "2xx→read model", "outbox lag", "GET /healthz")
     print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns) + "  CPU busy")

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark with its defaults, one after the other, then one table of their results.
 
-    python -m bench [--only relay,latency] [--budget 300]
+    python -m bench [--only relay,latency] [--budget 300] [--short] [--results DIR]
 
 Each benchmark runs as `python -m bench.<name> --json bench/results/<name>.json` (its own figures go
 to stdout as usual; its logs are dropped) and writes a list of comparisons: a figure, its value and
@@ -8,6 +8,10 @@ unit, the baseline measured in the same run beside it, the ratio, and the target
 the end gathers them all, in the Vietnamese number format. A benchmark that fails or runs out of the
 budget is named in the table; the run goes on. `--budget` bounds the whole run in seconds (each benchmark
 gets what is left, less a reserve for the ones still to run).
+
+`--short` runs each benchmark on a small load (SHORT): a check that every benchmark still runs to its table
+on this checkout, which `make test` makes (tests/ops/test_bench_short.py). Its figures measure start-up
+more than throughput; they are no benchmark.
 """
 
 import argparse
@@ -29,19 +33,32 @@ from neuguong.numbers import vi_number
 BENCHMARKS = ("relay", "consumer", "replay", "scaleout", "commands", "latency", "import_")
 RESERVE = 20.0  # seconds of the budget kept for each benchmark still to run
 RESULTS = Path(__file__).with_name("results")
+SHORT = {
+    "relay": ["--events", "2000"],
+    "consumer": ["--events", "2000"],
+    "replay": ["--events", "4000"],
+    "scaleout": ["--events", "3000", "--replicas", "1,2"],
+    "commands": ["--requests", "300", "--communes", "1"],
+    "latency": ["--rates", "100,300", "--seconds", "1", "--communes", "1"],  # 300/s carries the targets
+    "import_": ["--rows", "200", "--communes", "1"],
+}
+"""Each benchmark's arguments for `--short`: small loads, every figure and baseline still measured."""
 
 
-def run(name: str, timeout: float) -> tuple[str, list[dict[str, Any]]]:
+def run(
+    name: str, timeout: float, results: Path = RESULTS, extra: list[str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """Run one benchmark; its state ('ok', 'absent', 'failed: ...') and its results."""
     if importlib.util.find_spec(f"bench.{name}") is None:
         return "absent", []
-    output = RESULTS / f"{name}.json"
+    output = results / f"{name}.json"
     output.unlink(missing_ok=True)
     started = time.monotonic()
-    print(f"\n>>> python -m bench.{name} --json {output}", flush=True)
+    command = [sys.executable, "-m", f"bench.{name}", "--json", str(output), *(extra or [])]
+    print(f"\n>>> python -m {' '.join(command[2:])}", flush=True)
     # In a session of its own: on a timeout the benchmark and the servers it started stop together.
     process = subprocess.Popen(
-        [sys.executable, "-m", f"bench.{name}", "--json", str(output)],
+        command,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -114,9 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated names (default: all)")
     parser.add_argument("--budget", type=float, default=290.0, help="seconds for the whole run (default 290)")
+    parser.add_argument("--short", action="store_true", help="each benchmark on a small load: a check, not a measure")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=f"where the JSON results go (default {RESULTS})")
     args = parser.parse_args()
     names = [n for n in BENCHMARKS if not args.only or n in args.only.split(",")]
-    RESULTS.mkdir(exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + args.budget
     results = {}
     for index, name in enumerate(names):
@@ -125,16 +144,18 @@ def main() -> None:
         if left < 10:
             results[name] = ("skipped: the budget is spent", [])
             continue
-        results[name] = run(name, left)
+        results[name] = run(name, left, args.results, SHORT[name] if args.short else None)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     print()
     print(
         f"== make bench: {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, commit {commit.stdout.strip() or '?'}; results in {RESULTS}/ =="
+        f"Python {platform.python_version()}, commit {commit.stdout.strip() or '?'}; results in {args.results}/"
+        + (" (--short: a check that each benchmark runs, not a measure)" if args.short else "")
+        + " =="
     )
     for line in table(results):
         print(line)
-    (RESULTS / "summary.txt").write_text("\n".join(table(results)) + "\n", encoding="utf-8")
+    (args.results / "summary.txt").write_text("\n".join(table(results)) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""`make bench` in its short form: every benchmark runs to its results on this checkout, each figure beside a
+baseline measured in the same run, and the issue's targets named where they apply. A check that the benchmarks
+work, as `make test` checks the faults in their short form; it asserts no speed (bench/README.md has those)."""
+
+import json
+import math
+import subprocess
+import sys
+
+from bench.__main__ import BENCHMARKS
+
+TARGETS = {
+    ("relay", "≥ 0,8×"),
+    ("consumer", "≥ 1,3×"),
+    ("replay", "< 15 s"),
+    ("commands", "≥ 0,35×"),
+    ("commands", "≥ 1.500 requests/s"),
+    ("latency", "≤ 25 ms"),
+    ("latency", "≤ 20 ms"),
+    ("latency", "≤ 5 ms"),
+}
+
+
+def test_every_benchmark_runs_to_figures_beside_their_baselines(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--short", "--results", str(tmp_path), "--budget", "400"],
+        capture_output=True,
+        text=True,
+        timeout=480,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
+    targets = set()
+    for name in BENCHMARKS:
+        path = tmp_path / f"{name}.json"
+        assert path.exists(), f"bench.{name} wrote no results:\n{summary}"
+        results = json.loads(path.read_text(encoding="utf-8"))
+        assert results, f"bench.{name}: no figures"
+        for line in results:
+            value, baseline = line["value"], line.get("baseline_value")
+            assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (name, line)
+            if line.get("baseline"):
+                assert isinstance(baseline, int | float) and baseline > 0, (name, line)
+                ratio = line["ratio"]
+                assert math.isclose(ratio, value / baseline, rel_tol=0.01, abs_tol=0.001) or math.isclose(
+                    ratio, baseline / value, rel_tol=0.01, abs_tol=0.001
+                ), (name, line)
+            if line.get("target"):
+                targets.add((name, line["target"]))
+            assert line["figure"] in summary, (name, line["figure"])
+    assert targets >= TARGETS, f"targets missing: {TARGETS - targets}"

@@ -49,13 +49,24 @@ async def test_the_same_rows_in_another_order_have_the_same_digest(conn):
     assert await table_of(conn, "forward", ROWS) == await table_of(conn, "backward", list(reversed(ROWS)))
 
 
-async def test_a_changed_value_a_missing_row_and_a_repeated_row_each_change_the_digest(conn):
+async def test_a_changed_value_a_swap_between_rows_a_missing_row_and_a_repeated_row_each_change_the_digest(conn):
     same = await table_of(conn, "same", ROWS)
     changed = [ROWS[0], (2, "Sa Pa", {"lượt": 3}, [], "2026-02-01"), ROWS[2]]
-    moved = [ROWS[0], (2, "Sa Pa", {"lượt": 2}, ["lc"], "2026-02-01"), ROWS[2]]
+    # Two rows swap a value, every column keeps its values: a fold that credited the wrong unit.
+    swapped = [
+        (1, "Bản Xèo", {"lượt": 2}, ["lc", "bat-xat"], "2026-01-05"),
+        (2, "Sa Pa", {"lượt": 1.0}, [], "2026-02-01"),
+        ROWS[2],
+    ]
+    days_swapped = [
+        (1, "Bản Xèo", {"lượt": 1.0}, ["lc", "bat-xat"], "2026-02-01"),
+        (2, "Sa Pa", {"lượt": 2}, [], "2026-01-05"),
+        ROWS[2],
+    ]
     digests = {
         "changed": await table_of(conn, "changed", changed),
-        "moved": await table_of(conn, "moved", moved),
+        "swapped": await table_of(conn, "swapped", swapped),
+        "days_swapped": await table_of(conn, "days_swapped", days_swapped),
         "missing": await table_of(conn, "missing", ROWS[:2]),
         "repeated": await table_of(conn, "repeated", [*ROWS, ROWS[1]]),
         "empty": await table_of(conn, "empty", []),
@@ -85,3 +96,32 @@ async def test_every_table_of_every_service_can_be_digested():
                 assert len(await table_digest(conn, name, table, "*")) == 32, (name, table)
     finally:
         await conn.close()
+
+
+async def test_figures_swapped_between_units_change_the_digest(conn):
+    """Many rows, each pair of units trading its values: a sum of unmixed row hashes misses every one of these
+    (a row hash is a weighted sum of its column hashes)."""
+    await conn.execute(f"CREATE TABLE {SCHEMA}.figures (unit_id text, figure text, value bigint)")
+    rows = [(f"cell-{n:03d}", "commitments_filed", n * 7 + 1) for n in range(40)]
+    await conn.executemany(f"INSERT INTO {SCHEMA}.figures VALUES ($1, $2, $3)", rows)
+    before = await table_digest(conn, SCHEMA, "figures", "unit_id, figure, value")
+    for first, second in zip(rows[0::2], rows[1::2], strict=True):
+        await conn.execute(
+            f"UPDATE {SCHEMA}.figures SET value = CASE unit_id WHEN $1 THEN $4::bigint ELSE $3::bigint END"
+            " WHERE unit_id IN ($1, $2)",
+            first[0],
+            second[0],
+            first[2],
+            second[2],
+        )
+        after = await table_digest(conn, SCHEMA, "figures", "unit_id, figure, value")
+        assert after != before, (first, second)
+        await conn.execute(
+            f"UPDATE {SCHEMA}.figures SET value = CASE unit_id WHEN $1 THEN $3::bigint ELSE $4::bigint END"
+            " WHERE unit_id IN ($1, $2)",
+            first[0],
+            second[0],
+            first[2],
+            second[2],
+        )
+    assert await table_digest(conn, SCHEMA, "figures", "unit_id, figure, value") == before

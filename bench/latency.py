@@ -8,16 +8,19 @@ After a warm-up (200 GET /healthz, then 200 commands at 100/s: each pool connect
 on first use), for each rate an open-loop client sends `POST /commitments` at that fixed rate for `--seconds`
 (each request leaves at its scheduled time whether or not the earlier ones were answered; a request
 that has to wait for a free connection counts its wait) and records when its 2xx arrived. An event is
-visible in the read model from the commit of the projections' transaction that wrote its inbox row (its
-effect is written in the same transaction): PostgreSQL keeps each transaction's commit time
-(`track_commit_timestamp`, on in deploy/local), read after the rate's run. Nothing polls meanwhile: a poll every
-2 ms, as this benchmark did before, cost about a tenth of the machine's CPU beside what it measured, and
-rounded each figure up by half its interval.
+visible in the read model once the projections' transaction that wrote its inbox row (and its effect)
+committed. PostgreSQL keeps each transaction's commit time (`track_commit_timestamp`, on in deploy/local),
+read after the rate's run; it is taken just before the commit's WAL flush, and the rows show once the flush
+returns, so the run's mean WAL flush (`pg_stat_wal`, with `track_wal_io_timing`) is added to each figure: an
+estimate, close while flushes do not queue. Nothing polls meanwhile: a poll every 2 ms, as this benchmark did
+until 2026-12-03, cost about a tenth of the machine's CPU beside what it measured, and rounded each figure up
+by half its interval.
 
 Figures per rate (p50 and p99, ms):
 - command: scheduled send to 2xx (open loop);
-- read model: the 2xx to the commit of the event's inbox row (one clock: the client and PostgreSQL run on
-  the same machine; an event applied before the client read its 2xx counts below zero);
+- read model: the 2xx to the commit of the event's inbox row, plus the mean WAL flush (one clock: the client
+  and PostgreSQL run on the same machine; an event applied before the client read its 2xx counts below zero);
+- WAL flush: the mean time of the server's WAL flushes while the rate ran (what was added above);
 - outbox lag: the command's transaction (outbox.created_at, its start) to the relay's mark after the
   broker's ack (published_at), both on PostgreSQL's clock: an upper bound on commit → broker ack.
 - CPU busy: the share of the machine's CPU (all cores, every process: the services, PostgreSQL, Kafka, this
@@ -65,6 +68,7 @@ from neuguong.runtime.auth import mint_token
 from ops.directory.demo import build_demo_directory
 from ops.directory.importer import publish_directory
 
+STATS_REPORTED = 1.1  # seconds: a backend reports its WAL statistics at most once a second
 TARGETS = {300: {"read model p99": "≤ 20 ms", "outbox lag p99": "≤ 5 ms", "command p99": "≤ 25 ms"}}
 
 
@@ -147,12 +151,22 @@ async def commit_times(admin, event_ids: list[str]) -> dict[str, float]:
 
 
 async def commit_times_kept(admin) -> None:
-    """Refuse to run on a server that does not keep commit times (one started before deploy/local turned it on)."""
-    if await admin.fetchval("SHOW track_commit_timestamp") != "on":
-        raise SystemExit(
-            "bench.latency: PostgreSQL does not keep commit times (track_commit_timestamp is off); restart it with"
-            " deploy/local (bash deploy/local/down.sh, then make infra), which turns it on"
-        )
+    """Refuse to run on a server that keeps no commit times or WAL timings (started before deploy/local set them)."""
+    for setting in ("track_commit_timestamp", "track_wal_io_timing"):
+        if await admin.fetchval(f"SHOW {setting}") != "on":
+            raise SystemExit(
+                f"bench.latency: PostgreSQL runs with {setting} off; `make infra` (deploy/local/up.sh) restarts"
+                " it with the settings this benchmark reads"
+            )
+
+
+WAL_FLUSHES = "SELECT wal_sync, wal_sync_time FROM pg_stat_wal"
+
+
+async def wal_flushes(admin) -> tuple[int, float]:
+    """The server's WAL flushes so far and their time in ms (every backend's, once it reported its statistics)."""
+    row = await admin.fetchrow(WAL_FLUSHES)
+    return row["wal_sync"], row["wal_sync_time"]
 
 
 def p(values: list[float], q: int) -> float:
@@ -213,6 +227,7 @@ async def main() -> None:
                             cpu_jiffies(),
                             await cpu_by_process(dict(zip(ports, servers, strict=True)), admin),
                         )
+                        flushes = await wal_flushes(admin)
                         answered = await open_loop(rate, args.seconds, jobs, file)
                         busy = busy_share(before, cpu_jiffies())
                         spent = {
@@ -228,13 +243,16 @@ async def main() -> None:
                         jobs = jobs[len(answered) :]
                         ids = [event_id for event_id, _, _ in answered]
                         committed = await commit_times(admin, ids)
+                        await asyncio.sleep(STATS_REPORTED)
+                        synced, sync_ms = (a - b for a, b in zip(await wal_flushes(admin), flushes, strict=True))
+                        flush_ms = sync_ms / synced if synced else 0.0
                         lags = await admin.fetch(
                             """SELECT extract(epoch FROM published_at - created_at) * 1000 AS lag
                                FROM commitments.outbox WHERE event_id = ANY($1::uuid[])""",
                             ids,
                         )
                         command = [(done - sent) * 1000 for _, sent, done in answered]
-                        visible = [(committed[e] - done) * 1000 for e, _, done in answered]
+                        visible = [(committed[e] - done) * 1000 + flush_ms for e, _, done in answered]
                         outbox_lag = [float(r["lag"]) for r in lags]
                         stack = [(done - sent) * 1000 for _, sent, done in healthz]
                         targets = TARGETS.get(rate, {})
@@ -244,7 +262,7 @@ async def main() -> None:
                                 f"{vi_decimal(p(v, 50)):>7} {vi_decimal(p(v, 99)):>7}"
                                 for v in (command, visible, outbox_lag, stack)
                             )
-                            + f"  {vi_decimal(busy * 100, 0):>6} %"
+                            + f"  {vi_decimal(flush_ms):>9}  {vi_decimal(busy * 100, 0):>6} %"
                         )
                         for name, values in (
                             ("command p99", command),
@@ -272,10 +290,10 @@ async def main() -> None:
     print("== latency at fixed rates (commitments → relay → Kafka → projections), open loop ==")
     print(
         f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; {vi_decimal(args.seconds, 1)} s per rate; "
-        "read model = the inbox row's commit; p50 and p99 in ms"
+        "read model = the inbox row's commit + the mean WAL flush; p50 and p99 in ms"
     )
     columns = ("command (2xx)", "2xx→read model", "outbox lag", "GET /healthz")
-    print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns) + "  CPU busy")
+    print(f"   {'rate':>7}  {'sent':>6}  " + "  ".join(f"{c:>15}" for c in columns) + "  WAL flush  CPU busy")
     for line in lines:
         print(line)
     for line in shares:

@@ -82,6 +82,30 @@ ready() {
   "$(pg_bindir)/pg_isready" -q -h "$NG_PG_HOST" -p "$NG_PG_PORT" -t 2 >/dev/null 2>&1
 }
 
+# The server's settings, given on its command line. fsync stays on; synchronous_commit at its default.
+# track_commit_timestamp and track_wal_io_timing: bench.latency reads when each projection's transaction
+# committed and how long the commits' WAL flushes took, instead of polling for the rows (the polls cost the
+# machine a tenth of its CPU beside what they measured).
+SERVER_SETTINGS="max_connections=200 fsync=on shared_buffers=128MB track_commit_timestamp=on track_wal_io_timing=on"
+
+server_options() {
+  local s options="-p $NG_PG_PORT -k $PGSOCK -c listen_addresses=$NG_PG_HOST"
+  for s in $SERVER_SETTINGS; do options="$options -c $s"; done
+  echo "$options"
+}
+
+# The settings of SERVER_SETTINGS that the running server does not have (a server started by an older
+# version of this script): it is restarted with them.
+stale_settings() {
+  local s have stale=""
+  for s in $SERVER_SETTINGS; do
+    have="$(PGPASSWORD="$NG_PG_ADMIN_PASSWORD" "$(pg_bindir)/psql" -h "$NG_PG_HOST" -p "$NG_PG_PORT" \
+      -U "$NG_PG_ADMIN_USER" -d postgres -XAtqc "SHOW ${s%%=*}" 2>/dev/null)" || return 0  # cannot tell: leave it
+    [ "$have" = "${s#*=}" ] || stale="$stale ${s%%=*}"
+  done
+  echo "${stale# }"
+}
+
 fail_start() {
   echo "postgres: $1 — see $PGLOG" >&2
   tail -n 30 "$PGLOG" >&2 2>/dev/null || true
@@ -123,20 +147,28 @@ start_server() {
   local bin started=0 t0=$SECONDS reply
   bin="$(pg_bindir)"
   if running; then
-    say "already running (127.0.0.1:$NG_PG_PORT)"
+    local stale
+    stale="$(ready && stale_settings)"
+    if [ -n "$stale" ]; then
+      say "restarting: the running server lacks $stale"
+      if ! reply="$(as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -w -t "$NG_PG_START_TIMEOUT" -m fast \
+          -o "$(server_options)" restart 2>&1)"; then
+        fail_start "did not restart (pg_ctl: $(echo "$reply" | tail -n 1))"
+      fi
+      started=1
+    else
+      say "already running (127.0.0.1:$NG_PG_PORT)"
+    fi
   else
     if ready; then
       die "something else already answers on $NG_PG_HOST:$NG_PG_PORT; set NG_PG_PORT"
     fi
     echo "===== $(date -Is) postgres.sh start =====" >>"$PGLOG"
-    # fsync stays on; synchronous_commit at its default. pg_ctl waits (-w) for the server itself: it
-    # knows the postmaster it forked, while `pg_ctl status` cannot see one that has not yet written its
-    # pid file, which on a loaded machine took long enough to be mistaken for a crash.
-    # track_commit_timestamp: bench.latency reads when each projection's transaction committed, instead of
-    # polling for it (the polls cost the machine a tenth of its CPU beside what they measured).
+    # pg_ctl waits (-w) for the server itself: it knows the postmaster it forked, while `pg_ctl status`
+    # cannot see one that has not yet written its pid file, which on a loaded machine took long enough to
+    # be mistaken for a crash.
     if ! reply="$(as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -w -t "$NG_PG_START_TIMEOUT" \
-        -o "-p $NG_PG_PORT -k $PGSOCK -c listen_addresses=$NG_PG_HOST -c max_connections=200 -c fsync=on -c shared_buffers=128MB -c track_commit_timestamp=on" \
-        start 2>&1)"; then
+        -o "$(server_options)" start 2>&1)"; then
       fail_start "did not start (pg_ctl: $(echo "$reply" | tail -n 1))"
     fi
     started=1

@@ -3,14 +3,14 @@
     python -m bench [--only relay,latency] [--budget 300] [--short] [--results DIR]
 
 Each benchmark runs as `python -m bench.<name> --json bench/results/<name>.json` (its own figures go
-to stdout as usual; its logs are dropped) and writes a list of comparisons: a figure, its value and
+to stdout as usual; its logs to bench/results/<name>.log) and writes a list of comparisons: a figure, its value and
 unit, the baseline measured in the same run beside it, the ratio, and the target. The table printed at
 the end gathers them all, in the Vietnamese number format. A benchmark that fails or runs out of the
 budget is named in the table; the run goes on. `--budget` bounds the whole run in seconds (each benchmark
 gets what is left, less a reserve for the ones still to run).
 
 `--short` runs each benchmark on a small load (SHORT): a check that every benchmark still runs to its table
-on this checkout, which `make test` makes (tests/ops/test_bench_short.py). Its figures measure start-up
+on this checkout, which `make test` makes (tests/integration/test_bench_short.py). Its figures measure start-up
 more than throughput; they are no benchmark.
 """
 
@@ -57,26 +57,24 @@ def run(
     command = [sys.executable, "-m", f"bench.{name}", "--json", str(output), *(extra or [])]
     print(f"\n>>> python -m {' '.join(command[2:])}", flush=True)
     # In a session of its own: on a timeout the benchmark and the servers it started stop together.
-    process = subprocess.Popen(
-        command,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        returncode = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
+    log = results / f"{name}.log"
+    with log.open("wb") as errors:
+        process = subprocess.Popen(command, stderr=errors, start_new_session=True)
         try:
-            process.wait(timeout=15)
+            returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        return f"failed: not done within {vi_number(round(timeout))} s", []
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            return f"failed: not done within {vi_number(round(timeout))} s (its log: {log})", []
     took = time.monotonic() - started
     if returncode != 0:
-        return f"failed: exit {returncode} after {vi_decimal(took, 1)} s", []
+        return f"failed: exit {returncode} after {vi_decimal(took, 1)} s (its log: {log})", []
     if not output.exists():
-        return f"ran in {vi_decimal(took, 1)} s but wrote no --json results", []
+        return f"ran in {vi_decimal(took, 1)} s but wrote no --json results (its log: {log})", []
     return f"ok in {vi_decimal(took, 1)} s", json.loads(output.read_text(encoding="utf-8"))
 
 

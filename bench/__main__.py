@@ -34,13 +34,13 @@ BENCHMARKS = ("relay", "consumer", "replay", "scaleout", "commands", "latency", 
 RESERVE = 20.0  # seconds of the budget kept for each benchmark still to run
 RESULTS = Path(__file__).with_name("results")
 SHORT = {
-    "relay": ["--events", "2000"],
-    "consumer": ["--events", "2000"],
-    "replay": ["--events", "4000"],
-    "scaleout": ["--events", "3000", "--replicas", "1,2"],
-    "commands": ["--requests", "300", "--communes", "1"],
-    "latency": ["--rates", "100,300", "--seconds", "1", "--communes", "1"],  # 300/s carries the targets
-    "import_": ["--rows", "200", "--communes", "1"],
+    "relay": ["--events", "1000"],
+    "consumer": ["--events", "1000"],
+    "replay": ["--events", "2000"],
+    "scaleout": ["--events", "2000", "--replicas", "1,2", "--settle", "1"],
+    "commands": ["--requests", "200", "--communes", "1"],
+    "latency": ["--rates", "300", "--seconds", "1", "--communes", "1", "--warm-up", "0.5"],  # 300/s has the targets
+    "import_": ["--rows", "100", "--communes", "1"],
 }
 """Each benchmark's arguments for `--short`: small loads, every figure and baseline still measured."""
 

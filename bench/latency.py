@@ -4,17 +4,17 @@
 
 Real `neuguong serve commitments` and `neuguong serve projections` processes (one worker each) run on
 free ports with the run's topic prefix; the demo directory of `--communes` communes is loaded first.
-After a warm-up (200 GET /healthz, then 200 commands at 100/s: each pool connection prepares its statements
-on first use), for each rate an open-loop client sends `POST /commitments` at that fixed rate for `--seconds`
-(each request leaves at its scheduled time whether or not the earlier ones were answered; a request
-that has to wait for a free connection counts its wait) and records when its 2xx arrived. An event is
-visible in the read model once the projections' transaction that wrote its inbox row (and its effect)
-committed. PostgreSQL keeps each transaction's commit time (`track_commit_timestamp`, on in deploy/local),
-read after the rate's run; it is taken just before the commit's WAL flush, and the rows show once the flush
-returns, so the run's mean WAL flush (`pg_stat_wal`, with `track_wal_io_timing`) is added to each figure: an
-estimate, close while flushes do not queue. Nothing polls meanwhile: a poll every 2 ms, as this benchmark did
-until 2026-12-03, cost about a tenth of the machine's CPU beside what it measured, and rounded each figure up
-by half its interval.
+After a warm-up (200 GET /healthz, then `--warm-up` seconds, 2 by default, of commands at 100/s: each pool
+connection prepares its statements on first use), for each rate an open-loop client sends `POST /commitments`
+at that fixed rate for `--seconds` (each request leaves at its scheduled time whether or not the earlier ones
+were answered; a request that has to wait for a free connection counts its wait) and records when its 2xx
+arrived. An event is visible in the read model once the projections' transaction that wrote its inbox row (and
+its effect) committed. PostgreSQL keeps each transaction's commit time (`track_commit_timestamp`, on in
+deploy/local), read after the rate's run; it is taken just before the commit's WAL flush, and the rows show
+once the flush returns, so the run's mean WAL flush (`pg_stat_wal`, with `track_wal_io_timing`) is added to
+each figure: an estimate, close while flushes do not queue. Nothing polls meanwhile: a poll every 2 ms, as
+this benchmark did until 2026-12-03, cost about a tenth of the machine's CPU beside what it measured, and
+rounded each figure up by half its interval.
 
 Figures per rate (p50 and p99, ms):
 - command: scheduled send to 2xx (open loop);
@@ -174,7 +174,7 @@ def p(values: list[float], q: int) -> float:
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=3.0, communes=3)
+    args = arguments(__doc__.splitlines()[0], rates="100,300,600", seconds=3.0, communes=3, warm_up=2.0)
     quiet()
     rates = [int(r) for r in args.rates.split(",")]
     async with bench_slice("commitments", "projections") as prefix, _keys() as (private_key, public_file):
@@ -218,7 +218,7 @@ async def main() -> None:
 
                 await open_loop(200, 1.0, list(range(200)), health)  # warm-up
                 # The command path warmed up too: each pool connection prepares its statements on first use.
-                warm = await open_loop(100, 2.0, jobs, file)
+                warm = await open_loop(100, args.warm_up, jobs, file)
                 jobs = jobs[len(warm) :]
                 with measuring_without_collections():
                     for rate in rates:

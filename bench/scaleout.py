@@ -39,7 +39,7 @@ from neuguong.runtime.topics import ensure_topics
 from schemas.topics import ALL_TOPICS, COMMITMENTS, dead_letter_topic
 
 APPLIED = re.compile(rb'^neuguong_events_consumed_total\{[^}]*outcome="applied"[^}]*\} ([0-9.e+]+)$', re.M)
-SETTLE_SECONDS = 4.0  # after the last replica is ready: its join moves the group's partitions once more
+SETTLE_SECONDS = 4.0  # after the last replica is ready: its join moves the group's partitions once more (--settle)
 
 
 async def applied_by(port: int) -> int:
@@ -51,7 +51,7 @@ async def applied_by(port: int) -> int:
     return round(sum(float(value) for value in APPLIED.findall(body)))
 
 
-async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float, list[int]]:
+async def one_run(replicas: int, events: list, public_file: Path, settle: float) -> tuple[float, list[int]]:
     """Seconds from the first publish to the last applied event, and each replica's share."""
     async with bench_slice("projections") as prefix:
         config = settings("projections", prefix)
@@ -62,7 +62,7 @@ async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float
         admin = await admin_connection()
         try:
             await wait_for(lambda: ready(*ports), timeout=120, interval=0.3)
-            await asyncio.sleep(SETTLE_SECONDS)
+            await asyncio.sleep(settle)
             started = time.perf_counter()
             await publish_events(config.kafka_bootstrap, prefix + COMMITMENTS.name, events, "bench-scaleout")
             await wait_for(
@@ -84,14 +84,14 @@ async def one_run(replicas: int, events: list, public_file: Path) -> tuple[float
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], events=20000, replicas="1,2,3")
+    args = arguments(__doc__.splitlines()[0], events=20000, replicas="1,2,3", settle=SETTLE_SECONDS)
     quiet()
     counts = [int(n) for n in args.replicas.split(",")]
     events = history(args.events)
     runs = {}
     async with _keys() as (_, public_file):
         for replicas in counts:
-            runs[replicas] = await one_run(replicas, events, public_file)
+            runs[replicas] = await one_run(replicas, events, public_file, args.settle)
 
     print("\n== projections replicas in one consumer group (commitments.events, 6 partitions) ==")
     print(f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; events={vi_number(args.events)}")

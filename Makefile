@@ -36,7 +36,7 @@ demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
 # The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all. The
-# benchmarks too (tests/integration/test_bench_short.py: `python -m bench --short`); `make bench` measures.
+# benchmarks with targets too (tests/integration/test_bench_short.py: `python -m bench --short`); `make bench` measures.
 # The suite runs on two pytest-xdist workers, each on a test database of its own (tests/conftest.py), a file
 # whole on one worker: about 5 minutes of tests on 2 cores, against 8½ to 9½ serially. TEST_WORKERS=1 runs them in
 # one process.

@@ -9,9 +9,9 @@ the end gathers them all, in the Vietnamese number format. A benchmark that fail
 budget is named in the table; the run goes on. `--budget` bounds the whole run in seconds (each benchmark
 gets what is left, less a reserve for the ones still to run).
 
-`--short` runs each benchmark on a small load (SHORT): a check that every benchmark still runs to its table
-on this checkout, which `make test` makes (tests/integration/test_bench_short.py). Its figures measure start-up
-more than throughput; they are no benchmark.
+`--short` runs each benchmark on a small load (SHORT): a check that a benchmark still runs to its table on
+this checkout, which `make test` makes for the five that carry targets (tests/integration/test_bench_short.py).
+Its figures measure start-up more than throughput; they are no benchmark.
 """
 
 import argparse

@@ -35,11 +35,11 @@ services: venv infra keys
 demo: services
 	$(VENV)/bin/neuguong demo load --keys $(RUN_DIR)/keys
 
-# The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all. The
-# benchmarks with targets too (tests/integration/test_bench_short.py: `python -m bench --short`); `make bench` measures.
-# The suite runs on two pytest-xdist workers, each on a test database of its own (tests/conftest.py), a file
-# whole on one worker: about 5 minutes of tests on 2 cores, against 8½ to 9½ serially. TEST_WORKERS=1 runs them in
-# one process.
+# The fault tests run in their short form here (one fault, a small workload); `make faults` runs them all. So
+# do the benchmarks with targets (tests/integration/test_bench_short.py: `python -m bench --short`); `make bench`
+# measures. The suite runs on two pytest-xdist workers, each on a test database of its own (tests/conftest.py),
+# a file whole on one worker: about 6 minutes of tests on 2 cores (8½ to 9½ serially, measured before the
+# benchmarks' short form added about 40 s). TEST_WORKERS=1 runs them in one process.
 TEST_WORKERS ?= 2
 test: export NG_PG_DATABASES := neuguong neuguong_test $(foreach n,$(shell seq 0 $$(($(TEST_WORKERS) - 1))),neuguong_test_gw$(n))
 test: lint infra

@@ -120,16 +120,17 @@ async def table_digest(conn: asyncpg.Connection, schema: str, table: str, column
     """A digest of a table's rows (the given columns): equal rows, in any order, give equal digests.
 
     Each row is hashed by its columns' own hash functions with two seeds (128 bits in all), each row hash mixed
-    once more, and the mixed hashes summed: no row is turned into text and nothing is sorted (120 ms for
-    165.000 inbox rows, against 560 ms for the md5 of the sorted rows' text, measured together). The mixing
-    matters: a row hash is a weighted sum of its column hashes, so plain sums of row hashes stay equal when two
-    rows swap a value (two units' figures, two members' ratings). The sums are exact (numeric) and count each
-    row as often as it occurs. Values their type calls equal hash alike (jsonb `1.0` and `1.00`), as the read
-    model compares them; every column type of the services has an extended hash function (json, point or xml
-    would not)."""
+    once more (as a number, all 64 bits of it: hashint8extended would fold them to 32 first), and the mixed
+    hashes summed: no row is turned into text and nothing is sorted (140-150 ms for 165.000 inbox-shaped rows,
+    against 390-400 ms for the md5 of the sorted rows' text, measured together). The mixing matters: a row hash
+    is a weighted sum of its column hashes, so plain sums of row hashes stay equal when two rows swap a value
+    (two units' figures, two members' ratings). The sums are exact (numeric) and count each row as often as it
+    occurs. Values their type calls equal hash alike (jsonb `1.0` and `1.00`), as the read model compares them;
+    every column type of the services has an extended hash function (json, point or xml would not)."""
     return await conn.fetchval(
-        "SELECT md5(count(*) || ':' || coalesce(sum(hashint8extended(hash_record_extended(r, 0), 0)::numeric), 0)"
-        " || ':' || coalesce(sum(hashint8extended(hash_record_extended(r, 1), 1)::numeric), 0))"
+        "SELECT md5(count(*)"
+        " || ':' || coalesce(sum(hash_numeric_extended(hash_record_extended(r, 0)::numeric, 0)::numeric), 0)"
+        " || ':' || coalesce(sum(hash_numeric_extended(hash_record_extended(r, 1)::numeric, 1)::numeric), 0))"
         f' FROM (SELECT {columns} FROM "{schema}"."{table}") AS r'
     )
 

@@ -147,8 +147,10 @@ start_server() {
   local bin started=0 t0=$SECONDS reply
   bin="$(pg_bindir)"
   if running; then
-    local stale
-    stale="$(ready && stale_settings)"
+    local stale=""
+    if ready; then  # one still starting or recovering is waited for below, with the settings it has
+      stale="$(stale_settings)"
+    fi
     if [ -n "$stale" ]; then
       say "restarting: the running server lacks $stale"
       if ! reply="$(as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -w -t "$NG_PG_START_TIMEOUT" -m fast \

@@ -79,7 +79,8 @@ class TokenVerifier:
         """The principal of an `Authorization: Bearer …` header, or Unauthenticated saying why.
 
         A token verified once is remembered until it expires: the same bytes under the same key verify the same
-        way, and a client sends its token with every request (the signature check was ~7 % of a command)."""
+        way, and a client sends its token with every request (a fresh token costs ~0,17 ms here, 0,12 ms of it
+        the Ed25519 signature)."""
         if not authorization:
             raise Unauthenticated("authorization: missing bearer token")
         scheme, _, token = authorization.partition(" ")
@@ -99,11 +100,9 @@ class TokenVerifier:
 
     def _verify(self, token: str) -> tuple[Principal, int]:
         try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-            if algorithm != self.algorithm:
-                raise Unauthenticated(
-                    f"authorization: invalid token (algorithm {algorithm!r}; this service takes {self.algorithm})"
-                )
+            # Only the key's own algorithm is allowed: PyJWT refuses a token naming another before it reads the
+            # signature (given more, it would hand an Ed25519 key to the RSA or EC code: a TypeError). The header
+            # is parsed once, there; a second parse up front cost ~15 % of a fresh token's check.
             claims = jwt.decode(
                 token,
                 self.key,
@@ -112,6 +111,11 @@ class TokenVerifier:
                 audience=self.audience,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
+        except jwt.InvalidAlgorithmError as error:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            raise Unauthenticated(
+                f"authorization: invalid token (algorithm {algorithm!r}; this service takes {self.algorithm})"
+            ) from error
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise Unauthenticated(f"authorization: invalid token ({error})") from error
         if int(claims["exp"]) - time.time() > self.max_lifetime.total_seconds():

@@ -1,12 +1,14 @@
 """Batch commands (the spreadsheet imports' way in): every row stands or falls alone.
 
 A malformed row is refused by itself (its line, field and reason in the answer) while the other rows go
-on, as a clerk's import expects; each valid row runs in its own savepoint; a row the token may not act on
-refuses the whole request (403: the transaction writes nothing).
+on, as a clerk's import expects. Each valid row runs in its own savepoint (`each_row`), or every row is decided
+first and the rows are then written together (`decide_rows`: the commitments import, one statement for 500
+rows). A row the token may not act on refuses the whole request (403: the transaction writes nothing).
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
@@ -73,6 +75,8 @@ def row_of(model: type[BaseModel]) -> Any:
     return Annotated[model | RowRefused, WrapValidator(validate, json_schema_input_type=model)]
 
 
+T = TypeVar("T")
+
 RowResult = tuple[dict[str, Any], Sequence[tuple[Event, list[str]]]]
 """What one row answers (`{"status": "created" | "exists", ...}`) and the events it caused."""
 
@@ -84,9 +88,7 @@ async def each_row(conn: asyncpg.Connection, rows: Sequence[Any], run: Callable[
     events: list[tuple[Event, list[str]]] = []
     for position, row in enumerate(rows, start=1):
         if isinstance(row, RowRefused):
-            results.append(
-                {"line": row.line, "item": position, "status": "rejected", "field": row.field, "reason": row.reason}
-            )
+            results.append(_refused(row, position))
             continue
         try:
             async with conn.transaction():
@@ -94,10 +96,43 @@ async def each_row(conn: asyncpg.Connection, rows: Sequence[Any], run: Callable[
         except Forbidden as error:
             raise Forbidden(f"items: line {row.line}: {error}") from error
         except CommandRejected as error:
-            results.append(
-                {"line": row.line, "status": "rejected", "field": error.field, "reason": error.reason, **error.details}
-            )
+            results.append(_rejected(row, error))
         else:
             results.append({"line": row.line, **result})
             events += caused
     return Answer(200, {"results": results}, events)
+
+
+@dataclass(frozen=True, slots=True)
+class Decided(Generic[T]):
+    """A valid row of a batch and what was decided for it, to be written with the other rows."""
+
+    row: Any
+    decision: T
+
+
+def decide_rows(rows: Sequence[Any], decide: Callable[[Any], T]) -> list[dict[str, Any] | Decided[T]]:
+    """Each row decided before anything is written, for a batch that then writes its rows together (one
+    statement for all, not a savepoint each): a malformed row, or one `decide` refuses with CommandRejected, as
+    its `rejected` result, as `each_row` answers it; else Decided. A row the token may not act on raises
+    Forbidden naming its line (403 for the request)."""
+    outcomes: list[dict[str, Any] | Decided[T]] = []
+    for position, row in enumerate(rows, start=1):
+        if isinstance(row, RowRefused):
+            outcomes.append(_refused(row, position))
+            continue
+        try:
+            outcomes.append(Decided(row, decide(row)))
+        except Forbidden as error:
+            raise Forbidden(f"items: line {row.line}: {error}") from error
+        except CommandRejected as error:
+            outcomes.append(_rejected(row, error))
+    return outcomes
+
+
+def _refused(row: RowRefused, position: int) -> dict[str, Any]:
+    return {"line": row.line, "item": position, "status": "rejected", "field": row.field, "reason": row.reason}
+
+
+def _rejected(row: Any, error: CommandRejected) -> dict[str, Any]:
+    return {"line": row.line, "status": "rejected", "field": error.field, "reason": error.reason, **error.details}

@@ -1,5 +1,6 @@
 """The local copy of the directory every service keeps, fed from the compacted directory topics."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,12 +22,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (member_id) DO UPDATE SET full_name = $2, cell_id = $3, admitted_on = $4, status = $5,
     is_leader = $6, is_head = $7, left_party = $8, updated_at = now()
 """
-# Walks up from a unit; parents may arrive after children (other partitions), so paths are read, not stored.
+# Walks up from units (`:start` selects them); parents may arrive after children (other partitions), so paths are
+# read, not stored. Each row keeps the unit its walk started from.
 WALK_UP = """
 up AS (
-    SELECT unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id = :start
+    SELECT unit_id AS start, unit_id, parent_id, 0 AS depth FROM directory_units WHERE unit_id IN (:start)
     UNION ALL
-    SELECT u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
+    SELECT up.start, u.unit_id, u.parent_id, up.depth + 1 FROM directory_units u JOIN up ON u.unit_id = up.parent_id
     WHERE up.depth < 16
 )"""
 # A path is whole only when the walk reached a root (a unit without parent): a parent still on its way (another
@@ -40,8 +42,15 @@ SELECT {WHOLE_PATH} FROM up
 # The member and the unit path of their cell, in one round trip.
 SELECT_MEMBER_AND_PATH = f"""
 WITH RECURSIVE m AS (SELECT * FROM directory_members WHERE member_id = $1),
-{WALK_UP.replace(":start", "(SELECT cell_id FROM m)")}
+{WALK_UP.replace(":start", "SELECT cell_id FROM m")}
 SELECT m.*, (SELECT {WHOLE_PATH} FROM up) AS unit_path FROM m
+"""
+# Many members and the unit paths of their cells, in one round trip: each cell walked once.
+SELECT_MEMBERS_AND_PATHS = f"""
+WITH RECURSIVE m AS (SELECT * FROM directory_members WHERE member_id = ANY($1::text[])),
+{WALK_UP.replace(":start", "SELECT cell_id FROM m")},
+paths AS (SELECT start, {WHOLE_PATH} AS unit_path FROM up GROUP BY start)
+SELECT m.*, paths.unit_path FROM m LEFT JOIN paths ON paths.start = m.cell_id
 """
 SELECT_UNIT = "SELECT * FROM directory_units WHERE unit_id = $1"
 SELECT_UNIT_LEVEL = "SELECT level FROM directory_units WHERE unit_id = $1"
@@ -101,8 +110,18 @@ async def find_member_and_path(conn: asyncpg.Connection, member_id: str) -> tupl
     """The member and the ids of their cell and its ancestors, root first (empty while the cell, or a unit above
     it, is not known here: see `require_path`); None when the directory does not know the member."""
     row = await conn.fetchrow(SELECT_MEMBER_AND_PATH, member_id)
-    if row is None:
-        return None
+    return None if row is None else _member_and_path(row)
+
+
+async def find_members_and_paths(
+    conn: asyncpg.Connection, member_ids: Iterable[str]
+) -> dict[str, tuple[Member, list[str]]]:
+    """`find_member_and_path` of many members in one query: the members the directory knows, by id."""
+    rows = await conn.fetch(SELECT_MEMBERS_AND_PATHS, list(set(member_ids)))
+    return {row["member_id"]: _member_and_path(row) for row in rows}
+
+
+def _member_and_path(row: asyncpg.Record) -> tuple[Member, list[str]]:
     return Member(**{k: row[k] for k in Member.__dataclass_fields__}), list(row["unit_path"] or [])
 
 

@@ -24,6 +24,18 @@ async def member_in_reach(
     A member acts for themselves; the roles in `others` act for members of their subtree.
     """
     found = await directory.find_member_and_path(conn, member_id)
+    return reach_member(principal, member_id, found, others=others, unknown=unknown)
+
+
+def reach_member(
+    principal: Principal,
+    member_id: str,
+    found: tuple[directory.Member, list[str]] | None,
+    *,
+    others: tuple[Role, ...],
+    unknown: type[CommandRejected] = CommandRejected,
+) -> tuple[directory.Member, list[str]]:
+    """`member_in_reach` on what the directory answered for `member_id` (looked up beforehand, with others)."""
     if found is None or found[0].left_party:
         raise unknown("member_id", "unknown member")
     member, path = found

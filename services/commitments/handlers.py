@@ -7,11 +7,11 @@ import asyncpg
 from neuguong.runtime import directory, outbox
 from neuguong.runtime.access import unit_in_reach
 from neuguong.runtime.auth import Principal
-from neuguong.runtime.batches import RowResult, each_row
+from neuguong.runtime.batches import Decided, RowResult, decide_rows, each_row
 from neuguong.runtime.clock import Clock
 from neuguong.runtime.commands import Answer
 from neuguong.runtime.errors import CommandRejected, Conflict, NotFound, refuse
-from schemas import CommitmentFiled, Envelope, SessionHeld, uuid7
+from schemas import CommitmentFiled, Envelope, Event, SessionHeld, uuid7
 from schemas.commitments import (
     CommitmentAmended,
     CommitmentRated,
@@ -50,6 +50,22 @@ async def file_commitment(
 ) -> Answer:
     """File a member's commitment for a year (one per member and year; rule 1)."""
     member, path = await access.member_in_reach(conn, principal, command.member_id, others=access.COMMITTEES)
+    row, event = _filing(member, path, command, principal, clock)
+    filed = await store.insert_commitment(conn, row)
+    if filed is None:
+        existing = await store.select_commitment(conn, member.member_id, command.year)
+        raise Conflict(
+            "year",
+            f"{member.member_id} already filed a commitment for {command.year}",
+            existing=commitment_view(existing),
+        )
+    return Answer.recording(201, commitment_view(filed), event, path)
+
+
+def _filing(
+    member: directory.Member, path: list[str], command: FileCommitment, principal: Principal, clock: Clock
+) -> tuple[dict, CommitmentFiled]:
+    """The commitment a member in reach files (its row) and its event; refused when the member cannot file."""
     refuse(logic.filing_refusal(member, command.year, clock.today()))
     content = logic.commitment_content(command)
     event = CommitmentFiled(
@@ -72,34 +88,52 @@ async def file_commitment(
         "is_head": member.is_head,
         "unit_path": path,
     }
-    filed = await store.insert_commitment(conn, row)
-    if filed is None:
-        existing = await store.select_commitment(conn, member.member_id, command.year)
-        raise Conflict(
-            "year",
-            f"{member.member_id} already filed a commitment for {command.year}",
-            existing=commitment_view(existing),
-        )
-    return Answer.recording(201, commitment_view(filed), event, path)
+    return row, event
 
 
 async def file_commitments(
     conn: asyncpg.Connection, command: FileCommitments, principal: Principal, clock: Clock
 ) -> Answer:
-    """Each row in its own savepoint: `created`, `exists` (filed before) or `rejected` with the reason.
+    """Each row by the rules of `file_commitment`: `created`, `exists` (filed before, or by an earlier row of the
+    batch) or `rejected` with the reason. A row the token may not act on refuses the whole request (403) and
+    nothing is written.
 
-    A row the token may not act on refuses the whole request (403) and nothing is written.
-    """
+    Set-based, as an import of a province's commitments needs: the rows' members are looked up in one query,
+    every row is decided in memory, and the new commitments are inserted in one statement (four round trips for
+    500 rows, where a savepoint per row took four each)."""
+    items = [item for item in command.items if isinstance(item, BatchItem)]
+    found = await directory.find_members_and_paths(conn, (item.member_id for item in items))
 
-    async def file_one(item: BatchItem) -> RowResult:
+    def decide(item: BatchItem) -> tuple[dict, CommitmentFiled]:
         single = FileCommitment.model_validate(item.model_dump(exclude={"line"}))
-        try:
-            answer = await file_commitment(conn, single, principal, clock)
-        except Conflict as error:
-            return {"status": "exists", "commitment_id": error.details["existing"]["commitment_id"]}, ()
-        return {"status": "created", "commitment_id": answer.body["commitment_id"]}, answer.events
+        member_id = single.member_id
+        member, path = access.reach_member(principal, member_id, found.get(member_id), others=access.COMMITTEES)
+        return _filing(member, path, single, principal, clock)
 
-    return await each_row(conn, command.items, file_one)
+    outcomes = decide_rows(command.items, decide)
+    filing: dict[tuple[str, int], dict] = {}  # the first row of the batch for each member and year
+    for outcome in outcomes:
+        if isinstance(outcome, Decided):
+            row, _ = outcome.decision
+            filing.setdefault((row["member_id"], row["year"]), row)
+    # In one order, so that two imports filing some of the same members wait for each other, never deadlock.
+    filed = await store.insert_commitments(conn, [filing[key] for key in sorted(filing)])
+    before = await store.select_commitment_ids(conn, [key for key in filing if key not in filed])
+    results: list[dict] = []
+    events: list[tuple[Event, list[str]]] = []
+    for outcome in outcomes:
+        if not isinstance(outcome, Decided):
+            results.append(outcome)
+            continue
+        row, event = outcome.decision
+        key = (row["member_id"], row["year"])
+        if key in filed and filing[key] is row:
+            results.append({"line": outcome.row.line, "status": "created", "commitment_id": row["commitment_id"]})
+            events.append((event, row["unit_path"]))
+        else:
+            existing = filed[key] if key in filed else before[key]
+            results.append({"line": outcome.row.line, "status": "exists", "commitment_id": existing})
+    return Answer(200, {"results": results}, events)
 
 
 async def amend_commitment(

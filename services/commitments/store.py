@@ -18,6 +18,29 @@ first_version AS (
 )
 SELECT * FROM filed
 """
+# Many commitments and their first versions in one statement (an import's rows). A unit path travels joined by
+# U+001F (an identifier never holds it): arrays of arrays must be rectangular, and paths differ in depth.
+PATH_SEPARATOR = "\x1f"
+INSERT_COMMITMENTS = """
+WITH filed AS (
+    INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, unit_path)
+    SELECT c.commitment_id, c.member_id, c.cell_id, c.year, c.content, c.filed_by, c.is_leader, c.is_head,
+           string_to_array(c.path, E'\\x1f')
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::text[], $7::bool[], $8::bool[],
+                $9::text[]) AS c(commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, path)
+    ON CONFLICT (member_id, year) DO NOTHING
+    RETURNING *
+),
+first_version AS (
+    INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by)
+    SELECT commitment_id, 1, content, NULL, filed_by FROM filed
+)
+SELECT commitment_id, member_id, year FROM filed
+"""
+SELECT_IDS_BY_MEMBER_YEAR = """
+SELECT c.commitment_id, c.member_id, c.year FROM commitments c
+JOIN unnest($1::text[], $2::int[]) AS k(member_id, year) USING (member_id, year)
+"""
 INSERT_VERSION = """
 INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
 """
@@ -103,6 +126,29 @@ async def insert_commitment(conn: asyncpg.Connection, row: dict) -> asyncpg.Reco
         row["is_head"],
         row["unit_path"],
     )
+
+
+async def insert_commitments(conn: asyncpg.Connection, rows: list[dict]) -> dict[tuple[str, int], str]:
+    """Insert commitments (each as `insert_commitment` takes it, one per member and year) and their first
+    versions in one statement; the id of each inserted, by (member, year): a member's commitment of that year
+    filed before is left as it was, and absent from the answer."""
+    if not rows:
+        return {}
+    columns = ("commitment_id", "member_id", "cell_id", "year", "content", "filed_by", "is_leader", "is_head")
+    filed = await conn.fetch(
+        INSERT_COMMITMENTS,
+        *([row[c] for row in rows] for c in columns),
+        [PATH_SEPARATOR.join(row["unit_path"]) for row in rows],
+    )
+    return {(r["member_id"], r["year"]): r["commitment_id"] for r in filed}
+
+
+async def select_commitment_ids(conn: asyncpg.Connection, keys: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The ids of the commitments filed for these (member, year), by (member, year)."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(SELECT_IDS_BY_MEMBER_YEAR, [m for m, _ in keys], [y for _, y in keys])
+    return {(r["member_id"], r["year"]): r["commitment_id"] for r in rows}
 
 
 async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:

@@ -88,3 +88,22 @@ def test_five_hundred_full_commitments_do_not_fit_one_request_of_the_default_lim
     row = {"member_id": "lc-x1-c01-m001", "year": "2026", "plan": plan, "limitations": "Ngại va chạm\n" * 10}
     item = json.dumps({"line": 2, **parse_row(row)}, ensure_ascii=False).encode()
     assert len(item) * MAX_ITEMS > 256 * 1024
+
+
+@pytest.mark.parametrize(
+    "deadline, day",
+    [
+        ("31/12/2026", "2026-12-31"),
+        ("1/2/2026", "2026-02-01"),
+        ("2026-06-30", "2026-06-30"),
+        ("2026-6-3", "2026-06-03"),
+    ],
+)
+def test_plan_deadlines_as_clerks_write_them(deadline, day):
+    assert parse_row({"member_id": "m1", "year": "2026", "plan": f"Tự học | {deadline}"})["plan"][0]["deadline"] == day
+
+
+@pytest.mark.parametrize("deadline", ["31/02/2026", "sớm", "2026/12/31", "12-31-2026", "٣١/١٢/٢٠٢٦", "31/12/26"])
+def test_a_deadline_that_is_no_date_names_its_plan_item(deadline):
+    with pytest.raises(ValueError, match=r"^plan\.1: deadline .* is not a date \(dd/mm/yyyy\)"):
+        parse_row({"member_id": "m1", "year": "2026", "plan": f"Tự học | {deadline}"})

@@ -154,10 +154,10 @@ def import_book(args: argparse.Namespace) -> int:
     """One paper book through its service's batch endpoint."""
     import httpx
 
-    from neuguong.numbers import vi_number
     from ops.demo import service_url
     from ops.importer import commitments, honors, sessions
     from ops.importer.batch import import_book as run_book
+    from ops.importer.batch import report_lines
 
     module = {"commitments": commitments, "sessions": sessions, "honors": honors}[args.book]
     if not args.token:
@@ -169,12 +169,7 @@ def import_book(args: argparse.Namespace) -> int:
             return await run_book(module.BOOK, args.file, c)
 
     report = asyncio.run(run())
-    print(
-        f"nhập {args.file.name}: {vi_number(report.created)} dòng mới, {vi_number(report.existing)} dòng đã có, "
-        f"{vi_number(len(report.bad))} dòng sai"
-    )
-    for line, field, reason in report.bad:
-        print(f"  dòng {line}, cột {module.LAYOUT.label(field)}: {reason}")
+    print("\n".join(report_lines(args.file.name, module.LAYOUT, report)))
     return EXIT_BAD_ROWS if report.bad else EXIT_DONE
 
 

@@ -62,7 +62,7 @@ LAYOUT = Layout(
 
 def commitment_body(row: dict[str, str]) -> dict:
     """A row (cells by field) as the body of a filing, before the service's rules (raises ValueError naming
-    the field: a plan item without its deadline, a deadline that is not a date)."""
+    the field, its reason in Vietnamese: a plan item without its deadline, a deadline that is not a date)."""
     return {
         "member_id": row.get("member_id") or None,
         "year": row.get("year") or None,
@@ -79,7 +79,10 @@ def _lines(text: str) -> list[str]:
 def _plan_item(number: int, text: str) -> dict:
     title, sep, deadline = text.rpartition("|")
     if not sep or not title.strip():
-        raise ValueError(f"plan.{number}: write each item as 'nội dung | hạn' (got {text!r})")
+        raise ValueError(
+            f"plan.{number}: mỗi việc viết 'nội dung | hạn', ví dụ 'Tham gia đủ sinh hoạt chi bộ | 31/12/2026'; "
+            f"ô đang là {text!r}"
+        )
     return {"title": title.strip(), "deadline": _date(deadline.strip(), f"plan.{number}").isoformat()}
 
 
@@ -96,7 +99,7 @@ def _date(text: str, where: str) -> date:
             return date(int(year or year_last), int(month or month_second), int(day or day_first))
         except ValueError:
             pass  # 31/02/2026
-    raise ValueError(f"{where}: deadline {text!r} is not a date (dd/mm/yyyy)")
+    raise ValueError(f"{where}: hạn {text!r} không phải một ngày (ngày/tháng/năm)")
 
 
 def commitment_key(item: dict) -> tuple:
@@ -104,5 +107,5 @@ def commitment_key(item: dict) -> tuple:
     return item["member_id"], str(item["year"])
 
 
-DUPLICATE = ("member_id", "same member and year as line {line}")
+DUPLICATE = ("member_id", "trùng đảng viên và năm với dòng {line}")
 """(field, reason with {line}) of a row that repeats an earlier row's member and year."""

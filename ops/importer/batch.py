@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from neuguong.numbers import vi_number
+from neuguong.wording import field_reason
 from neuguong.workbooks.columns import Layout
 from ops.failures import Failure
 from ops.importer.sheets import read_header, read_rows
@@ -69,6 +71,19 @@ async def import_book(
     progress.close()
     report.bad.sort()
     return report
+
+
+def report_lines(name: str, layout: Layout, report: ImportReport) -> list[str]:
+    """What an import prints for the clerk: the counts, then every bad row with its column and the reason in
+    Vietnamese (a service's refusal as neuguong.wording words it, the service's own words beside)."""
+    lines = [
+        f"nhập {name}: {vi_number(report.created)} dòng mới, {vi_number(report.existing)} dòng đã có, "
+        f"{vi_number(len(report.bad))} dòng sai"
+    ]
+    lines += [
+        f"  dòng {line}, cột {layout.label(field)}: {field_reason(field, reason)}" for line, field, reason in report.bad
+    ]
+    return lines
 
 
 SENDS_IN_FLIGHT = 2

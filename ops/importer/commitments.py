@@ -13,12 +13,11 @@ __all__ = ["LAYOUT", "ImportReport", "import_commitments", "parse_row"]
 
 
 def parse_row(row: dict[str, str]) -> dict:
-    """A row (cells by field) as a FileCommitment body (raises ValueError naming the field)."""
+    """A row (cells by field) as a FileCommitment body (raises ValueError naming the column, in Vietnamese)."""
     try:
         return FileCommitment.model_validate(commitment_body(row)).model_dump(mode="json")
     except ValidationError as error:
-        first = error.errors()[0]
-        raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise LAYOUT.refusal(error) from None
 
 
 BOOK = Book(

@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 
+from neuguong.wording import field_reason
 from services.console.metrics import ConsoleMetrics
 from services.console.settings import ConsoleSettings
-from services.console.wording import field_reason, status_headline
+from services.console.wording import status_headline
 
 
 @dataclass

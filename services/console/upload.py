@@ -4,7 +4,6 @@ batch command (whose own refusals are listed the same way). The reading is neugu
 `neuguong import` uses."""
 
 import hashlib
-import re
 import tempfile
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from neuguong.wording import field_reason
 from neuguong.workbooks import commitments, honors, sessions
 from neuguong.workbooks.columns import Layout
 from neuguong.workbooks.sheets import SUFFIXES, Unreadable, read_header, read_rows
@@ -63,7 +63,7 @@ BOOKS = {
             commitments.LAYOUT,
             commitment_body,
             commitments.commitment_key,
-            "trùng đảng viên và năm với dòng {line}",
+            commitments.DUPLICATE[1],
             "commitments",
             "/commitments/batch",
         ),
@@ -111,7 +111,7 @@ def check_rows(path: Path, book: Book = COMMITMENTS) -> tuple[list[dict], list[d
             body = book.body(row)
         except ValueError as error:
             where, _, reason = str(error).partition(": ")
-            bad.append({"line": line, "column": layout.label(where), "reason": in_words(reason)})
+            bad.append({"line": line, "column": layout.label(where), "reason": reason})
             continue
         first = seen.setdefault(book.key(body), line)
         if first != line:
@@ -120,17 +120,6 @@ def check_rows(path: Path, book: Book = COMMITMENTS) -> tuple[list[dict], list[d
             continue
         good.append({"line": line, **body})
     return good, bad
-
-
-def in_words(reason: str) -> str:
-    """The workbook reader's reasons, in Vietnamese (the cell readers already speak it)."""
-    item = re.fullmatch(r"write each item as 'nội dung \| hạn' \(got (.*)\)", reason)
-    if item:
-        return f"mỗi việc viết 'nội dung | hạn', ví dụ 'Tham gia đủ sinh hoạt chi bộ | 31/12/2026'; ô đang là {item[1]}"
-    deadline = re.fullmatch(r"deadline (.*) is not a date \(dd/mm/yyyy\)", reason)
-    if deadline:
-        return f"hạn {deadline[1]} không phải một ngày (ngày/tháng/năm)"
-    return reason
 
 
 def signer(request: Request) -> URLSafeSerializer:
@@ -229,5 +218,6 @@ async def file_rows(request: Request, user: CurrentUser, api: UserApi) -> Respon
                 existing += 1
             else:
                 column = book.layout.label(str(result.get("field") or ""))
-                refused.append({"line": result.get("line"), "column": column, "reason": result.get("reason", "")})
+                reason = field_reason(str(result.get("field") or ""), str(result.get("reason") or ""))
+                refused.append({"line": result.get("line"), "column": column, "reason": reason})
     return page(request, 200, book, filed=True, created=created, existing=existing, refused=refused)

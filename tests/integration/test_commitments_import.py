@@ -49,11 +49,11 @@ def good_row(member_id: str, year: int) -> list[str]:
 
 
 BAD_KINDS = {
-    "missing member": ("member_id", "Input should be a valid string"),
+    "missing member": ("Mã đảng viên", "bắt buộc, đang để trống"),
     "unknown member": ("member_id", "unknown member"),
     "future year": ("year", "is in the future"),
-    "bad deadline": ("plan.1", "is not a date"),
-    "duplicate": ("member_id", "same member and year as line"),
+    "bad deadline": ("plan.1", "không phải một ngày"),
+    "duplicate": ("member_id", "trùng đảng viên và năm với dòng"),
 }
 
 
@@ -102,7 +102,7 @@ async def test_a_province_of_rows_with_one_percent_bad(system, directory, commit
         expected_field, expected_reason = BAD_KINDS[kinds[line]]
         assert field == expected_field and expected_reason in reason, (line, field, reason)
         if kinds[line] == "duplicate":  # it names the line it repeats (the row of line - 98, see generated_file)
-            assert reason.endswith(f"as line {line - 98}"), (line, reason)
+            assert reason.endswith(f"với dòng {line - 98}"), (line, reason)
     assert first.created == IMPORT_ROWS - len(kinds) and first.existing == 0
     assert await counts(commitments) == (first.created, first.created)
     nfd_member = await commitments.runtime.pool.fetchval(
@@ -144,7 +144,7 @@ async def test_an_xlsx_file_with_vietnamese_headers(system, directory, commitmen
     async with importer(commitments, system) as client:
         report = await import_commitments(path, client)
     assert report.created == 1
-    assert report.bad == [(3, "plan.1", "deadline 'sớm' is not a date (dd/mm/yyyy)")]
+    assert report.bad == [(3, "plan.1", "hạn 'sớm' không phải một ngày (ngày/tháng/năm)")]
     row = await commitments.runtime.pool.fetchrow("SELECT * FROM commitments")
     assert row["member_id"] == directory.members[0].member_id
     assert row["content"]["limitations"] == ["Ngại va chạm"]

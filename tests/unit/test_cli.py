@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from ops import cli
 from ops.failures import EXIT_UNREACHABLE, EXIT_USAGE, Failure
-from ops.importer.batch import import_book
+from ops.importer.batch import import_book, report_lines
+from ops.importer.commitments import BOOK as COMMITMENTS
 from ops.importer.sessions import BOOK as SESSIONS
 from ops.importer.sheets import read_header
 from ops.templates import LAYOUTS, write_templates
@@ -188,3 +189,44 @@ def test_a_rewind_needs_a_moment_with_its_offset(capsys, moment, reason):
     code = cli.main(["consumers", "rewind", "honors", "--to", moment])
     err = capsys.readouterr().err
     assert code == EXIT_USAGE and reason in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+async def test_a_commitments_import_reports_every_bad_row_in_vietnamese(tmp_path):
+    """Rows the importer refuses and rows the service refuses are both worded for the clerk: the column as the
+    template names it, the reason in Vietnamese (the service's own words beside it)."""
+    header = ["Mã đảng viên", "Năm", "Hạn chế, khuyết điểm cần khắc phục", "Kế hoạch thực hiện"]
+    rows = [
+        ["m1", "2026", "Ngại va chạm", "Tự học | 31/12/2026"],  # the service: unknown member
+        ["m2", "2031", "Ngại va chạm", "Tự học | 31/12/2031"],  # the service: the future
+        ["", "2026", "Ngại va chạm", "Tự học | 31/12/2026"],  # no member
+        ["m3", "2026", "Ngại va chạm", "Tự học | 31/13/2026"],  # no such day
+        ["m4", "2026", "Ngại va chạm", "Tự học"],  # no deadline
+        ["m1", "2026", "Ngại va chạm", "Tự học | 30/06/2026"],  # repeats line 2
+    ]
+    path = write(tmp_path / "cam-ket.xlsx", header, rows)
+    refusals = {
+        2: ("member_id", "unknown member"),
+        3: ("year", "2031 is in the future (this year is 2026)"),
+    }
+
+    def service(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["items"]
+        results = [
+            {"line": i["line"], "status": "rejected", "field": refusals[i["line"]][0], "reason": refusals[i["line"]][1]}
+            for i in items
+        ]
+        return httpx.Response(200, json={"results": results})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(service), base_url="http://x") as client:
+        report = await import_book(COMMITMENTS, path, client)
+    lines = report_lines("cam-ket.xlsx", COMMITMENTS.layout, report)
+    assert lines == [
+        "nhập cam-ket.xlsx: 0 dòng mới, 0 dòng đã có, 6 dòng sai",
+        "  dòng 2, cột Mã đảng viên: không có trong danh bạ / hệ thống (unknown member)",
+        "  dòng 3, cột Năm: năm 2031 chưa tới (năm nay là 2026)",
+        "  dòng 4, cột Mã đảng viên: bắt buộc, đang để trống",
+        "  dòng 5, cột Kế hoạch thực hiện: hạn '31/13/2026' không phải một ngày (ngày/tháng/năm)",
+        "  dòng 6, cột Kế hoạch thực hiện: mỗi việc viết 'nội dung | hạn', ví dụ 'Tham gia đủ sinh hoạt chi bộ | "
+        "31/12/2026'; ô đang là 'Tự học'",
+        "  dòng 7, cột Mã đảng viên: trùng đảng viên và năm với dòng 2",
+    ]

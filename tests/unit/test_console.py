@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from pydantic import ValidationError
 from starlette.requests import Request
 
+from neuguong.wording import field_reason
 from neuguong.workbooks.commitments import LAYOUT
 from services.console.app import create_app
 from services.console.charts import bar_chart, line_chart
@@ -16,7 +17,7 @@ from services.console.settings import ConsoleSettings
 from services.console.signin import callback_url
 from services.console.upload import BOOKS, check_rows
 from services.console.web import safe_next
-from services.console.wording import field_reason, gate_reason
+from services.console.wording import gate_reason
 
 
 def test_a_bar_chart_is_an_image_with_its_title_description_and_escaped_labels():

@@ -105,5 +105,5 @@ def test_plan_deadlines_as_clerks_write_them(deadline, day):
 
 @pytest.mark.parametrize("deadline", ["31/02/2026", "sớm", "2026/12/31", "12-31-2026", "٣١/١٢/٢٠٢٦", "31/12/26"])
 def test_a_deadline_that_is_no_date_names_its_plan_item(deadline):
-    with pytest.raises(ValueError, match=r"^plan\.1: deadline .* is not a date \(dd/mm/yyyy\)"):
+    with pytest.raises(ValueError, match=r"^plan\.1: hạn .* không phải một ngày \(ngày/tháng/năm\)$"):
         parse_row({"member_id": "m1", "year": "2026", "plan": f"Tự học | {deadline}"})

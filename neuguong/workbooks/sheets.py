@@ -56,6 +56,23 @@ def read_header(path: Path) -> list[str]:
     return []
 
 
+def count_rows(path: Path) -> int | None:
+    """How many rows a file has below its header, empty ones included, as cheaply as its format allows: a CSV's
+    records; an XLSX's own dimension, read when the workbook opens (None when the workbook does not state it, as
+    openpyxl's write-only mode leaves it; Excel and LibreOffice write it). The total of an import's progress."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.active.max_row
+        return None if rows is None else max(rows - 1, 0)
+    finally:
+        workbook.close()
+
+
 def _rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:

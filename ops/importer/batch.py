@@ -1,9 +1,9 @@
-"""The importers' common way: validate every row first, then stream the valid ones to a service's batch
-endpoint in requests sized to its body limit, and report every row that did not go in.
+"""The importers' common way: read the file once, checking each row as it comes, stream the good ones to a
+service's batch endpoint in requests sized to its body limit, and report every row that did not go in.
 
-The file is read twice (validation, then sending), so memory stays flat however long it is. Each request
-carries its own Idempotency-Key: a retry within a run replays the service's answer; a later run asks
-afresh and the service answers `exists` for what it already has.
+Nothing but a 16-byte digest per row (to name the line a repeat repeats) is kept, so memory stays flat
+however long the file is. Each request carries its own Idempotency-Key: a retry within a run replays the
+service's answer; a later run asks afresh and the service answers `exists` for what it already has.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ from neuguong.numbers import vi_number
 from neuguong.wording import field_reason
 from neuguong.workbooks.columns import Layout
 from ops.failures import Failure
-from ops.importer.sheets import read_header, read_rows
+from ops.importer.sheets import count_rows, read_header, read_rows
 from ops.progress import Progress
 from schemas import uuid7
 
@@ -58,16 +58,21 @@ def default_body_limit() -> int:
 async def import_book(
     book: Book, path: Path, client: httpx.AsyncClient, *, max_bytes: int | None = None
 ) -> ImportReport:
-    """Validate the whole file, then send its valid rows; re-running it adds nothing."""
+    """Check the file's rows and send the good ones as they are read; re-running it adds nothing.
+
+    Until 2026-12-03 the whole file was checked in a first pass, then read again to send: since the commitments
+    batch became set-based, those two passes were most of an import's time."""
     report = ImportReport()
     missing = book.layout.missing(read_header(path))
     if missing:
         report.bad += [(1, c.label, "thiếu cột này trong dòng tiêu đề") for c in missing]
         return report
-    valid = _validate(book, path, report)
     sender = _Sender(book.endpoint, client, report, max_bytes or default_body_limit(), uuid7().hex)
-    progress = Progress(f"nhập {path.name}", valid)
-    await _pipelined(_chunks(_valid_items(book, path, report), sender.max_bytes, report), sender, progress)
+    progress = Progress(f"nhập {path.name}", count_rows(path))
+    reading = _Reading()
+    await _pipelined(
+        _chunks(_good_items(book, path, report, reading), sender.max_bytes, report), sender, progress, reading
+    )
     progress.close()
     report.bad.sort()
     return report
@@ -90,10 +95,20 @@ SENDS_IN_FLIGHT = 2
 """Requests of one import at the service at once: one is filed while the next arrives."""
 
 
-async def _pipelined(chunks: Iterator[list[bytes]], sender: "_Sender", progress: Progress) -> None:
+async def _pipelined(
+    chunks: Iterator[list[bytes]], sender: "_Sender", progress: Progress, reading: "_Reading | None" = None
+) -> None:
     """Send the chunks, reading the next from the workbook (in a thread) while earlier ones are at the service:
     the importer's parsing and the service's filing overlap. A refused request stops the import once the
-    requests already sent have answered, so the count of rows filed that the refusal gives is whole."""
+    requests already sent have answered, so the count of rows filed that the refusal gives is whole. The
+    progress counts rows sent once answered, and rows refused while reading once read past."""
+    counted = 0
+
+    def count_refused() -> None:
+        nonlocal counted
+        if reading is not None and reading.refused > counted:
+            progress.advance(reading.refused - counted)
+            counted = reading.refused
 
     async def send(chunk: list[bytes]) -> None:
         await sender.send(chunk)
@@ -111,6 +126,7 @@ async def _pipelined(chunks: Iterator[list[bytes]], sender: "_Sender", progress:
     try:
         try:
             while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+                count_refused()
                 finished = {task for task in in_flight if task.done()}
                 if len(in_flight) - len(finished) >= SENDS_IN_FLIGHT:
                     finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -119,6 +135,7 @@ async def _pipelined(chunks: Iterator[list[bytes]], sender: "_Sender", progress:
                 in_flight.add(asyncio.create_task(send(chunk)))
         finally:
             await asyncio.gather(*in_flight, return_exceptions=True)
+        count_refused()
         settle(in_flight)
     except _Refused as refused:
         filed = f"; trước đó đã nhập {sender.report.created} dòng (chạy lại không nhập trùng)"
@@ -133,36 +150,36 @@ class _Refused(Exception):
         self.reply, self.chunk = reply, chunk
 
 
-def _validate(book: Book, path: Path, report: ImportReport) -> int:
-    # A row's natural key is kept as a 16-byte digest (the line it first appeared on beside it): a tuple of
-    # strings took three times the memory, and a province's file has 150.000 rows.
+@dataclass
+class _Reading:
+    """What the reading thread has refused so far (the progress counts it from the event loop)."""
+
+    refused: int = 0
+
+
+def _good_items(book: Book, path: Path, report: ImportReport, reading: _Reading) -> Iterator[tuple[int, bytes]]:
+    """Each good row as (line, its JSON item); a row that does not parse, or repeats an earlier row's natural
+    key, goes to the report instead. A key is kept as a 16-byte digest (the line it first appeared on beside
+    it): a tuple of strings took three times the memory, and a province's file has 150.000 rows."""
     seen: dict[bytes, int] = {}
-    valid = 0
     for line, cells in read_rows(path):
         try:
             item = book.parse(book.layout.fields(cells))
         except ValueError as error:
             where, _, reason = str(error).partition(": ")
             report.bad.append((line, where, reason))
+            reading.refused += 1
             continue
         first = seen.setdefault(_digest(book.key(item)), line)
         if first != line:
             report.bad.append((line, book.duplicate[0], book.duplicate[1].format(line=first)))
+            reading.refused += 1
             continue
-        valid += 1
-    return valid
+        yield line, json.dumps({"line": line, **item}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _digest(key: Hashable) -> bytes:
     return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
-
-
-def _valid_items(book: Book, path: Path, report: ImportReport) -> Iterator[tuple[int, bytes]]:
-    bad = {line for line, _, _ in report.bad}
-    for line, cells in read_rows(path):
-        if line not in bad:
-            item = {"line": line, **book.parse(book.layout.fields(cells))}
-            yield line, json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _chunks(items: Iterable[tuple[int, bytes]], max_bytes: int, report: ImportReport) -> Iterator[list[bytes]]:

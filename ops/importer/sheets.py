@@ -8,7 +8,7 @@ from neuguong.workbooks import sheets
 from neuguong.workbooks.sheets import cell_text, header_key
 from ops.failures import EXIT_USAGE, Failure
 
-__all__ = ["cell_text", "header_key", "read_header", "read_rows"]
+__all__ = ["cell_text", "count_rows", "header_key", "read_header", "read_rows"]
 
 
 def read_rows(path: Path, *, normalise: bool = True) -> Iterator[tuple[int, dict[str, str]]]:
@@ -25,3 +25,12 @@ def read_header(path: Path) -> list[str]:
         return sheets.read_header(path)
     except sheets.Unreadable as error:
         raise Failure(str(error), EXIT_USAGE) from None
+
+
+def count_rows(path: Path) -> int | None:
+    """The rows below a file's header, empty ones included, when it states them (a progress total); Failure
+    when unreadable."""
+    try:
+        return sheets.count_rows(path)
+    except (ValueError, OSError, KeyError) as error:
+        raise Failure(f"tệp {path.name} không đọc được: {error}", EXIT_USAGE) from None

@@ -35,6 +35,11 @@ class Progress:
             self._next_tenth = self.done * 10 // self.total + 1
             self._draw(now, "\n")
 
+    def complete(self) -> None:
+        """Every item is done: the count reaches the total, items it counted that were never met included."""
+        if self.total is not None and self.done < self.total:
+            self.advance(self.total - self.done)
+
     def close(self) -> None:
         """Finish the line."""
         if self.live:

@@ -4,6 +4,7 @@ An XLSX is read with openpyxl's read-only mode (rows are parsed as they are reac
 workbook), a CSV line by line, so an import's memory does not grow with the file.
 """
 
+import contextlib
 import csv
 import unicodedata
 import zipfile
@@ -59,21 +60,30 @@ def read_header(path: Path) -> list[str]:
 def count_rows(path: Path) -> int | None:
     """How many rows a file has below its header, empty ones included, as cheaply as its format allows: a CSV's
     records; an XLSX's own dimension, read when the workbook opens (None when the workbook does not state it, as
-    openpyxl's write-only mode leaves it; Excel and LibreOffice write it). The total of an import's progress."""
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
-    from openpyxl import load_workbook
+    openpyxl's write-only mode leaves it; Excel and LibreOffice write it). The total of an import's progress.
+    A file that cannot be read raises Unreadable with one line, as `read_rows` does."""
+    with _reading(path):
+        if path.suffix.lower() == ".csv":
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+        from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.active.max_row
-        return None if rows is None else max(rows - 1, 0)
-    finally:
-        workbook.close()
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = workbook.active.max_row
+            return None if rows is None else max(rows - 1, 0)
+        finally:
+            workbook.close()
 
 
 def _rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
+    with _reading(path):
+        yield from (_xlsx_rows if path.suffix.lower() == ".xlsx" else _csv_rows)(path, normalise)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Whatever goes wrong reading `path` as Unreadable, in one line a clerk can act on."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         hint = "; lưu lại thành .xlsx" if suffix == ".xls" else ""
@@ -81,7 +91,7 @@ def _rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise Unreadable(f"không tìm thấy tệp {path}")
     try:
-        yield from (_xlsx_rows if suffix == ".xlsx" else _csv_rows)(path, normalise)
+        yield
     except UnicodeDecodeError:
         raise Unreadable(f"tệp {path.name} không phải CSV UTF-8: trong Excel, lưu lại bằng 'CSV UTF-8'") from None
     except (zipfile.BadZipFile, KeyError, OSError) as error:

@@ -70,10 +70,12 @@ async def import_book(
     sender = _Sender(book.endpoint, client, report, max_bytes or default_body_limit(), uuid7().hex)
     progress = Progress(f"nhập {path.name}", count_rows(path))
     reading = _Reading()
-    await _pipelined(
-        _chunks(_good_items(book, path, report, reading), sender.max_bytes, report), sender, progress, reading
-    )
-    progress.close()
+    try:
+        chunks = _chunks(_good_items(book, path, report, reading), sender.max_bytes, report, reading)
+        await _pipelined(chunks, sender, progress, reading)
+        progress.complete()  # every row dealt with, blank ones at the end of the sheet too
+    finally:
+        progress.close()
     report.bad.sort()
     return report
 
@@ -101,14 +103,14 @@ async def _pipelined(
     """Send the chunks, reading the next from the workbook (in a thread) while earlier ones are at the service:
     the importer's parsing and the service's filing overlap. A refused request stops the import once the
     requests already sent have answered, so the count of rows filed that the refusal gives is whole. The
-    progress counts rows sent once answered, and rows refused while reading once read past."""
+    progress counts rows sent once answered, and rows passed over while reading (refused, blank) once read past."""
     counted = 0
 
-    def count_refused() -> None:
+    def count_passed() -> None:
         nonlocal counted
-        if reading is not None and reading.refused > counted:
-            progress.advance(reading.refused - counted)
-            counted = reading.refused
+        if reading is not None and reading.passed > counted:
+            progress.advance(reading.passed - counted)
+            counted = reading.passed
 
     async def send(chunk: list[bytes]) -> None:
         await sender.send(chunk)
@@ -126,7 +128,7 @@ async def _pipelined(
     try:
         try:
             while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-                count_refused()
+                count_passed()
                 finished = {task for task in in_flight if task.done()}
                 if len(in_flight) - len(finished) >= SENDS_IN_FLIGHT:
                     finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -135,7 +137,7 @@ async def _pipelined(
                 in_flight.add(asyncio.create_task(send(chunk)))
         finally:
             await asyncio.gather(*in_flight, return_exceptions=True)
-        count_refused()
+        count_passed()
         settle(in_flight)
     except _Refused as refused:
         filed = f"; trước đó đã nhập {sender.report.created} dòng (chạy lại không nhập trùng)"
@@ -152,9 +154,10 @@ class _Refused(Exception):
 
 @dataclass
 class _Reading:
-    """What the reading thread has refused so far (the progress counts it from the event loop)."""
+    """Rows the reading thread passed over so far without sending them: refused, or blank (the progress counts
+    them from the event loop)."""
 
-    refused: int = 0
+    passed: int = 0
 
 
 def _good_items(book: Book, path: Path, report: ImportReport, reading: _Reading) -> Iterator[tuple[int, bytes]]:
@@ -162,18 +165,21 @@ def _good_items(book: Book, path: Path, report: ImportReport, reading: _Reading)
     key, goes to the report instead. A key is kept as a 16-byte digest (the line it first appeared on beside
     it): a tuple of strings took three times the memory, and a province's file has 150.000 rows."""
     seen: dict[bytes, int] = {}
+    previous = 1  # the header
     for line, cells in read_rows(path):
+        reading.passed += line - previous - 1  # blank rows between
+        previous = line
         try:
             item = book.parse(book.layout.fields(cells))
         except ValueError as error:
             where, _, reason = str(error).partition(": ")
             report.bad.append((line, where, reason))
-            reading.refused += 1
+            reading.passed += 1
             continue
         first = seen.setdefault(_digest(book.key(item)), line)
         if first != line:
             report.bad.append((line, book.duplicate[0], book.duplicate[1].format(line=first)))
-            reading.refused += 1
+            reading.passed += 1
             continue
         yield line, json.dumps({"line": line, **item}, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -182,13 +188,17 @@ def _digest(key: Hashable) -> bytes:
     return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
 
 
-def _chunks(items: Iterable[tuple[int, bytes]], max_bytes: int, report: ImportReport) -> Iterator[list[bytes]]:
+def _chunks(
+    items: Iterable[tuple[int, bytes]], max_bytes: int, report: ImportReport, reading: _Reading | None = None
+) -> Iterator[list[bytes]]:
     """Items in requests of at most MAX_ITEMS and `max_bytes` (the JSON body as sent)."""
     chunk: list[bytes] = []
     size = ENVELOPE
     for line, encoded in items:
         if ENVELOPE + len(encoded) > max_bytes:
             report.bad.append((line, "-", f"dòng dài {len(encoded)} byte, quá giới hạn {max_bytes} byte một yêu cầu"))
+            if reading is not None:
+                reading.passed += 1
             continue
         if chunk and (len(chunk) == MAX_ITEMS or size + 1 + len(encoded) > max_bytes):
             yield chunk

@@ -32,5 +32,5 @@ def count_rows(path: Path) -> int | None:
     when unreadable."""
     try:
         return sheets.count_rows(path)
-    except (ValueError, OSError, KeyError) as error:
-        raise Failure(f"tệp {path.name} không đọc được: {error}", EXIT_USAGE) from None
+    except sheets.Unreadable as error:
+        raise Failure(str(error), EXIT_USAGE) from None

@@ -4,8 +4,10 @@
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import socket
+from unittest.mock import patch
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from ops.importer.batch import import_book, report_lines
 from ops.importer.commitments import BOOK as COMMITMENTS
 from ops.importer.sessions import BOOK as SESSIONS
 from ops.importer.sheets import read_header
+from ops.progress import Progress
 from ops.templates import LAYOUTS, write_templates
 from tests.workbooks import write
 
@@ -230,3 +233,32 @@ async def test_a_commitments_import_reports_every_bad_row_in_vietnamese(tmp_path
         "31/12/2026'; ô đang là 'Tự học'",
         "  dòng 7, cột Mã đảng viên: trùng đảng viên và năm với dòng 2",
     ]
+
+
+def test_a_csv_that_stops_being_utf8_after_its_header_is_the_same_one_line(tmp_path, capsys):
+    good = "".join(f"c{n},05/03/2026,Thường kỳ,Học Bác\n" for n in range(1, 1201))  # past the reader's first buffer
+    path = tmp_path / "so.csv"
+    path.write_bytes(("Mã chi bộ,Ngày sinh hoạt,Loại sinh hoạt,Chủ đề\n" + good).encode() + b"c9,05/03/2026,Th\xe1\n")
+    assert cli.main(["import", "sessions", str(path), "--token", "t", "--url", "http://127.0.0.1:9"]) == EXIT_USAGE
+    assert "không phải CSV UTF-8: trong Excel, lưu lại bằng 'CSV UTF-8'" in one_line(capsys)
+
+
+async def test_the_progress_of_an_import_reaches_its_total_past_blank_and_refused_rows(tmp_path):
+    rows = [[f"c{n}", "05/03/2026", "Thường kỳ", "Học Bác"] for n in range(1, 21)]
+    rows[4] = ["", "", "", ""]  # blank
+    rows[7] = ["c8", "05/03/2026", "Thường kỳ", "Học " * 400]  # larger than a request
+    rows[9] = ["c10", "hôm qua", "Thường kỳ", "Học Bác"]  # refused while reading
+    path = tmp_path / "so.csv"
+    path.write_text("\n".join(",".join(r) for r in [SESSION_HEADER, *rows]) + "\n\n", encoding="utf-8")
+    answered = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200,
+            json={"results": [{"line": i["line"], "status": "created"} for i in json.loads(request.content)["items"]]},
+        )
+    )
+    log = io.StringIO()
+    async with httpx.AsyncClient(transport=answered, base_url="http://x") as client:
+        with patch("ops.importer.batch.Progress", lambda label, total: Progress(label, total, stream=log)):
+            report = await import_book(SESSIONS, path, client, max_bytes=1200)
+    assert report.created == 17 and [line for line, _, _ in report.bad] == [9, 11]
+    assert log.getvalue().splitlines()[-1].startswith("nhập so.csv [" + "#" * 30 + "] 21/21 (")

@@ -11,6 +11,8 @@ REASONS = (
     (re.compile(r"^String should match pattern"), "không đúng dạng: chữ không dấu, số và . _ : - (không khoảng trắng)"),
     (re.compile(r"^Input should be a valid integer"), "phải là một số nguyên"),
     (re.compile(r"^Input should be a valid date"), "phải là một ngày (ngày/tháng/năm)"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"phải từ \1 trở lên"),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), r"không được quá \1"),
     (re.compile(r"\bNFC\b"), "chữ tiếng Việt chưa ở dạng dựng sẵn (NFC): gõ lại bằng bộ gõ Unicode"),
     (re.compile(r"unknown (member|unit|nomination|honor|commitment|cell)", re.I), "không có trong danh bạ / hệ thống"),
     (re.compile(r"outside the subtree", re.I), "ngoài đơn vị mà tài khoản được phụ trách"),

@@ -52,7 +52,7 @@ class Layout:
 
     def label(self, name: str) -> str:
         """The header of a field (or of a name the API gives it), as a clerk sees it in the template."""
-        for candidate in (name, name.split(".")[0]):
+        for candidate in (name, name.split(".")[0], name.rsplit(".", 1)[-1]):  # plan.2; targets.discipline
             for column in self.columns:
                 if candidate == column.field or candidate in column.aliases:
                     return column.label
@@ -88,6 +88,10 @@ def _in_vietnamese(error: Any) -> str:
         return f"dài quá {context.get('max_length')} ký tự"
     if kind == "too_long":
         return f"nhiều quá {context.get('max_length')} mục"
+    if kind == "greater_than_equal":
+        return f"phải từ {context.get('ge')} trở lên"
+    if kind == "less_than_equal":
+        return f"không được quá {context.get('le')}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])

@@ -107,3 +107,17 @@ def test_plan_deadlines_as_clerks_write_them(deadline, day):
 def test_a_deadline_that_is_no_date_names_its_plan_item(deadline):
     with pytest.raises(ValueError, match=r"^plan\.1: hạn .* không phải một ngày \(ngày/tháng/năm\)$"):
         parse_row({"member_id": "m1", "year": "2026", "plan": f"Tự học | {deadline}"})
+
+
+@pytest.mark.parametrize(
+    "row, refusal",
+    [
+        ({"year": "26"}, "Năm: phải từ 2000 trở lên"),
+        ({"year": "3000"}, "Năm: không được quá 2100"),
+        ({"year": "2026", "political_ideology": "x" * 5000}, "Về tư tưởng chính trị: dài quá 2000 ký tự"),
+    ],
+)
+def test_a_commitment_row_is_refused_in_vietnamese_naming_its_column(row, refusal):
+    with pytest.raises(ValueError) as refused:
+        parse_row({"member_id": "m1", **row})
+    assert str(refused.value) == refusal

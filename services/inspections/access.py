@@ -58,8 +58,13 @@ async def inspection_to_conclude(conn: asyncpg.Connection, principal: Principal,
     if row is None:
         raise NotFound("inspection_id", "unknown inspection")
     committee = row["committee_unit_id"]
+    path = await directory.unit_path(conn, committee)
+    if principal.unit != committee:
+        # A committee above is known only through the committee's whole path: while a unit above it is still on
+        # its way through the directory's topics, a 503 to try again, not a 403 the committee above does not owe.
+        path = directory.require_path(path, "inspection_id", "the committee that opened it")
     try:
-        principal.require_subtree(await directory.unit_path(conn, committee) or [committee])
+        principal.require_subtree(path or [committee])
     except Forbidden as error:
         raise Forbidden(f"unit: only {committee} or a committee above it concludes this inspection") from error
     return row

@@ -3,8 +3,10 @@ write nothing, and the default dates (today in Asia/Ho_Chi_Minh, from the clock 
 
 import pytest
 
+from neuguong.runtime import directory
 from neuguong.runtime.auth import Forbidden
-from neuguong.runtime.errors import CommandRejected, Conflict, NotFound
+from neuguong.runtime.errors import CommandRejected, Conflict, NotFound, NotYetKnown
+from schemas import wrap
 from services.inspections.commands import ConcludeInspection, ImposeDiscipline, OpenInspection
 from tests.handlers.layer import at, command_layer, principal
 
@@ -243,3 +245,20 @@ async def test_refused_disciplines_write_nothing(layer, small_directory, people)
             await layer.run(command, inspector, JUNE)
         assert str(refused.value).startswith(f"{field}:"), refused.value
     assert await written(layer) == before
+
+
+async def test_a_committee_above_waits_for_the_directory_instead_of_being_refused(layer, small_directory, people):
+    """The commune moved under a district this service has not heard of yet: the province's inspectors get a 503
+    to try again (a 403 it does not owe until then); the commune's own inspectors conclude."""
+    first, second = await opened(layer, people), await opened(layer, people)
+    commune = next(u for u in small_directory.units if u.unit_id == people["commune"])
+    moved = commune.model_copy(update={"parent_id": "lc-huyen-moi"})
+    async with layer.pool.acquire() as conn, conn.transaction():
+        envelope = wrap(moved, producer="test", actor="test", unit_path=[], correlation_id="directory")
+        await directory.HANDLERS[moved.event_type](conn, moved, envelope)
+    before = await written(layer)
+    with pytest.raises(NotYetKnown) as waiting:
+        await layer.run(conclusion(first), people["province_inspector"], JUNE)
+    assert waiting.value.field == "inspection_id" and await written(layer) == before
+    answer = await layer.run(conclusion(second), people["commune_inspector"], JUNE)
+    assert answer.body["conclusion"] == "violation"

@@ -13,9 +13,13 @@ commitments` process starts on a free port and the directory is published to it.
    service's peak RSS (VmHWM) once it is done. Every row must be filed.
 
 `make bench` runs it at 3.000 rows (it must fit the five minutes); `--rows 20000 --communes 10` and more
-are run by hand (bench/README.md records them). The importer streams the workbook; what grows with the rows
-is a 16-byte digest per row's natural key (to name the line a duplicate repeats) and openpyxl's table of the
-workbook's shared strings: 105 MiB at 3.000 rows, 133 MiB at 150.000. Peak RSS is read from /proc while each
+are run by hand (bench/README.md records them). `--importers N` splits the rows over N workbooks of distinct
+members, imported at once against the one service (as several provinces or districts would): rows/s in all,
+from the first start to the last end, and the largest importer's peak RSS; the baseline reads every workbook.
+
+The importer streams the workbook; what grows with the rows is a 16-byte digest per row's natural key (to name
+the line a duplicate repeats) and openpyxl's table of the workbook's shared strings: 105 MiB at 3.000 rows,
+137 MiB at 150.000. Peak RSS is read from /proc while each
 process runs (bench.common.run_watching_peak), never from getrusage (which counts this process's memory).
 """
 
@@ -127,18 +131,22 @@ def read_only_pass(path: Path) -> float:
 
 
 async def main() -> None:
-    args = arguments(__doc__.splitlines()[0], rows=3000, communes=3)
+    args = arguments(__doc__.splitlines()[0], rows=3000, communes=3, importers=1)
     quiet()
     directory = build_demo_directory(communes=args.communes)
     members = [m.member_id for m in directory.members if not m.left]
     if args.rows > len(members) * 20:
         raise SystemExit(f"--rows {args.rows}: at most 20 years of {len(members)} members; give more --communes")
+    if args.importers < 1 or args.rows % args.importers:
+        raise SystemExit(f"--importers {args.importers}: at least 1, and dividing --rows {args.rows}")
     async with bench_slice("commitments") as prefix, _keys() as (private_key, public_file):
         config = settings("commitments", prefix)
         folder = tempfile.TemporaryDirectory(prefix="ngbench-import-")
-        path = Path(folder.name) / "cam-ket-nam.xlsx"
+        n = args.importers
+        paths = [Path(folder.name) / ("cam-ket-nam.xlsx" if n == 1 else f"cam-ket-nam-{i + 1}.xlsx") for i in range(n)]
         started = time.perf_counter()
-        write_workbook(path, members, args.rows)
+        for i, path in enumerate(paths):  # distinct members in each: one importer's rows never meet another's
+            write_workbook(path, members[i::n], args.rows // n)
         written = time.perf_counter() - started
         env = serve_env(config, public_file)
         neuguong = str(Path(sys.executable).with_name("neuguong"))
@@ -149,12 +157,18 @@ async def main() -> None:
             await wait_for(lambda: ready(port), timeout=90, interval=0.3)
             await publish_directory(config, directory, source_name="bench")
             await wait_for(lambda: directory_copied(admin, directory, "commitments"), timeout=300)
-            baseline = await asyncio.to_thread(read_only_pass, path)
+            baseline = sum([await asyncio.to_thread(read_only_pass, path) for path in paths])
             token = mint_token(private_key, sub="tinh-uy", role="committee", unit="lc")
-            command = [neuguong, "import", "commitments", str(path), "--url", f"http://127.0.0.1:{port}"]
-            done, seconds, importer_mib = await asyncio.to_thread(
-                run_watching_peak, command, {**env, "NG_TOKEN": token}
+            commands = [
+                [neuguong, "import", "commitments", str(path), "--url", f"http://127.0.0.1:{port}"] for path in paths
+            ]
+            begun = time.perf_counter()
+            runs = await asyncio.gather(
+                *(asyncio.to_thread(run_watching_peak, command, {**env, "NG_TOKEN": token}) for command in commands)
             )
+            seconds = time.perf_counter() - begun
+            done = next((run for run, _, _ in runs if run.returncode != 0), runs[0][0])
+            importer_mib = max(mib for _, _, mib in runs)
             service_mib = peak_rss_mib(server.pid)
             filed = await admin.fetchval("SELECT count(*) FROM commitments.commitments")
         finally:
@@ -169,17 +183,22 @@ async def main() -> None:
     print("\n== commitments import (neuguong import commitments, XLSX) ==")
     print(
         f"   {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; rows={vi_number(args.rows)}, "
-        f"members={vi_number(len(members))}; workbook written in {vi_decimal(written, 1)} s"
+        f"members={vi_number(len(members))}, importers={n}; workbook(s) written in {vi_decimal(written, 1)} s"
     )
     print(f"   openpyxl read-only pass          {vi_decimal(baseline, 2):>8} s  {vi_number(floor):>8} rows/s")
     print(f"   neuguong import commitments      {vi_decimal(seconds, 2):>8} s  {vi_number(rate):>8} rows/s")
     print(f"   peak RSS: importer {vi_decimal(importer_mib, 1)} MiB, service {vi_decimal(service_mib, 1)} MiB")
-    print("   " + done.stdout.strip().splitlines()[0])
+    for run, _, _ in runs:
+        print("   " + run.stdout.strip().splitlines()[0])
     write_results(
         args.json,
         [
             comparison(
-                f"import of {vi_number(args.rows)} rows: rows/s", rate, "rows/s", "openpyxl read-only pass", floor
+                f"import of {vi_number(args.rows)} rows{f' by {n} importers' if n > 1 else ''}: rows/s",
+                rate,
+                "rows/s",
+                "openpyxl read-only pass",
+                floor,
             ),
             {"figure": "import: importer peak RSS", "value": round(importer_mib, 1), "unit": "MiB", "ratio": None},
             {"figure": "import: service peak RSS", "value": round(service_mib, 1), "unit": "MiB", "ratio": None},

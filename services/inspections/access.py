@@ -3,11 +3,14 @@
 A unit's subtree is checked by the shared `neuguong.runtime.access.unit_in_reach` with `roles=INSPECTORS`.
 """
 
+from typing import get_args
+
 import asyncpg
 
 from neuguong.runtime import directory
 from neuguong.runtime.auth import Forbidden, Principal, Role
 from neuguong.runtime.errors import CommandRejected, NotFound, refuse
+from schemas.directory import UnitLevel
 from services.inspections import logic, store
 from services.inspections.commands import TargetIn
 
@@ -59,15 +62,23 @@ async def inspection_to_conclude(conn: asyncpg.Connection, principal: Principal,
         raise NotFound("inspection_id", "unknown inspection")
     committee = row["committee_unit_id"]
     path = await directory.unit_path(conn, committee)
-    if principal.unit != committee:
+    if not path and principal.unit != committee and await _may_be_above(conn, principal.unit, committee):
         # A committee above is known only through the committee's whole path: while a unit above it is still on
-        # its way through the directory's topics, a 503 to try again, not a 403 the committee above does not owe.
-        path = directory.require_path(path, "inspection_id", "the committee that opened it")
+        # its way through the directory's topics, a 503 to try again (not a 403 that would be wrong once it came).
+        # A body of the committee's level or below gets its 403 at once: no path makes it one above.
+        directory.require_path(path, "inspection_id", "the committee that opened it")
     try:
         principal.require_subtree(path or [committee])
     except Forbidden as error:
         raise Forbidden(f"unit: only {committee} or a committee above it concludes this inspection") from error
     return row
+
+
+async def _may_be_above(conn: asyncpg.Connection, unit_id: str, committee: str) -> bool:
+    """Whether `unit_id` is of a higher level than `committee` (a level not known here counts as possibly)."""
+    order = get_args(UnitLevel)  # province first
+    mine, theirs = await directory.unit_level(conn, unit_id), await directory.unit_level(conn, committee)
+    return mine not in order or theirs not in order or order.index(mine) < order.index(theirs)
 
 
 async def readable_inspection(conn: asyncpg.Connection, principal: Principal, inspection_id: str) -> asyncpg.Record:

@@ -249,7 +249,8 @@ async def test_refused_disciplines_write_nothing(layer, small_directory, people)
 
 async def test_a_committee_above_waits_for_the_directory_instead_of_being_refused(layer, small_directory, people):
     """The commune moved under a district this service has not heard of yet: the province's inspectors get a 503
-    to try again (a 403 it does not owe until then); the commune's own inspectors conclude."""
+    to try again (a 403 it does not owe until then); a body of the commune's level or below its 403 at once;
+    the commune's own inspectors conclude."""
     first, second = await opened(layer, people), await opened(layer, people)
     commune = next(u for u in small_directory.units if u.unit_id == people["commune"])
     moved = commune.model_copy(update={"parent_id": "lc-huyen-moi"})
@@ -260,5 +261,11 @@ async def test_a_committee_above_waits_for_the_directory_instead_of_being_refuse
     with pytest.raises(NotYetKnown) as waiting:
         await layer.run(conclusion(first), people["province_inspector"], JUNE)
     assert waiting.value.field == "inspection_id" and await written(layer) == before
+    neighbours = principal("ubkt-xa-khac", "inspector", small_directory.unit_path(people["stranger"].cell_id)[1])
+    own_cell = principal("ubkt-chi-bo", "inspector", people["member"].cell_id)
+    for never in (neighbours, own_cell):
+        with pytest.raises(Forbidden, match="or a committee above it"):
+            await layer.run(conclusion(first), never, JUNE)
+    assert await written(layer) == before
     answer = await layer.run(conclusion(second), people["commune_inspector"], JUNE)
     assert answer.body["conclusion"] == "violation"

@@ -119,7 +119,11 @@ def _xlsx_rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str
     except InvalidFileException:
         raise Unreadable(f"tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được") from None
     try:
-        rows = workbook.active.iter_rows(values_only=True)
+        sheet = workbook.active
+        # Every row the sheet holds, not only those inside the size it states: a workbook whose <dimension> is too
+        # small (some tools write it so) would otherwise lose its last rows without a word.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         header = [header_key(label) for label in next(rows, ())]
         yield 1, dict.fromkeys(header, "")
         for line, values in enumerate(rows, start=2):

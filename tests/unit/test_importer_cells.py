@@ -1,10 +1,13 @@
 """The importers' pieces: cells as clerks write them, and requests sized by bytes to the body limit."""
 
 import json
+import zipfile
 
 import pytest
+from openpyxl import Workbook
 
 from neuguong.workbooks import cells
+from neuguong.workbooks.sheets import read_rows
 from ops.importer.batch import ENVELOPE, MAX_ITEMS, ImportReport, _chunks
 from ops.importer.commitments import parse_row
 
@@ -121,3 +124,27 @@ def test_a_commitment_row_is_refused_in_vietnamese_naming_its_column(row, refusa
     with pytest.raises(ValueError) as refused:
         parse_row({"member_id": "m1", **row})
     assert str(refused.value) == refusal
+
+
+def test_a_workbook_that_understates_its_size_is_read_to_its_last_row(tmp_path):
+    """Some tools write a <dimension> smaller than the sheet: every row is read all the same, numbered as the
+    spreadsheet shows it (a gap stays a gap)."""
+    book = Workbook()
+    for row in (["Mã đảng viên", "Năm"], ["m1", 2026], ["m2", 2026], [], ["m4", 2026], ["m5"]):
+        book.active.append(row)
+    path = tmp_path / "so.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
+    assert b'<dimension ref="A1:B6" />' in parts[sheet]
+    parts[sheet] = parts[sheet].replace(b'<dimension ref="A1:B6" />', b'<dimension ref="A1:B3" />')
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert [(line, cells.get("năm")) for line, cells in read_rows(path)] == [
+        (2, "2026"),
+        (3, "2026"),
+        (5, "2026"),
+        (6, None),
+    ]

@@ -19,8 +19,8 @@ from the first start to the last end, and the largest importer's peak RSS; the b
 
 The importer streams the workbook; what grows with the rows is a 16-byte digest per row's natural key (to name
 the line a duplicate repeats) and openpyxl's table of the workbook's shared strings: 105 MiB at 3.000 rows,
-137 MiB at 150.000. Peak RSS is read from /proc while each
-process runs (bench.common.run_watching_peak), never from getrusage (which counts this process's memory).
+137 MiB at 150.000. Peak RSS is read from /proc while each process runs (bench.common.run_watching_peak), never
+from getrusage (which counts this process's memory).
 """
 
 import asyncio

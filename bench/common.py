@@ -137,6 +137,25 @@ async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float, inter
     raise TimeoutError(f"not done within {timeout}s (last value: {value!r})")
 
 
+@contextlib.asynccontextmanager
+async def committed_records(bootstrap: str, group: str, topic: str) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """A probe of how many records of `topic` (a topic of the run's own, filled from offset 0) the consumer group
+    `group` has committed. A service commits a batch's offsets once its transaction has committed, so this counts
+    events applied. The broker answers it (one OffsetFetch): neither the database nor the service measured does
+    any work for it, as they did for a count(*) of the inbox."""
+    admin = AIOKafkaAdminClient(**kafka(bootstrap), client_id="bench-admin")
+    await admin.start()
+    try:
+
+        async def committed() -> int:
+            offsets = await admin.list_consumer_group_offsets(group)
+            return sum(max(meta.offset, 0) for partition, meta in offsets.items() if partition.topic == topic)
+
+        yield committed
+    finally:
+        await admin.close()
+
+
 # --- numbers, written the Vietnamese way (142.597; 0,85) -----------------------------------------
 
 

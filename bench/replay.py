@@ -33,6 +33,7 @@ from bench.common import (
     arguments,
     bench_slice,
     commitment_events,
+    committed_records,
     comparison,
     peak_rss_mib,
     per_second,
@@ -79,23 +80,32 @@ def history(count: int) -> list:
 
 
 async def live_service(config: Settings, pool: asyncpg.Pool, count: int) -> tuple[float, float]:
-    """`neuguong serve projections` applying the published history: seconds from its start until its inbox
-    holds `count` events, and its peak RSS (MiB) by then."""
-    async with _keys() as (_private_key, public_file):
+    """`neuguong serve projections` applying the published history: seconds from its start until its consumer
+    group has committed `count` events (each commit follows its batch's transaction; until 2026-12-03 a count(*)
+    of the inbox every 0,2 s, up to 165.000 rows, beside the work measured), and its peak RSS (MiB) by then.
+    The inbox is checked to hold them all afterwards."""
+    async with (
+        _keys() as (_private_key, public_file),
+        committed_records(config.kafka_bootstrap, config.consumer_group, config.topic(COMMITMENTS.name)) as committed,
+    ):
         server = await serve(free_port(), serve_env(config, public_file), name="projections")
         started = time.perf_counter()
 
         async def applied_all() -> bool:
             if server.returncode is not None:  # say so now, not after the timeout
                 raise SystemExit(f"neuguong serve projections ended early (exit {server.returncode})")
-            return await pool.fetchval("SELECT count(*) >= $1 FROM inbox", count)
+            return await committed() >= count
 
         try:
             await wait_for(applied_all, timeout=600, interval=0.2)
-            return time.perf_counter() - started, peak_rss_mib(server.pid)
+            seconds, peak_mib = time.perf_counter() - started, peak_rss_mib(server.pid)
         finally:
             server.terminate()
             await server.wait()
+    inbox = await pool.fetchval("SELECT count(*) FROM inbox")
+    if inbox != count:
+        raise SystemExit(f"neuguong serve projections: its group committed {count} events, its inbox holds {inbox}")
+    return seconds, peak_mib
 
 
 def rebuild_command(prefix: str) -> tuple[float, float, str]:

@@ -15,11 +15,9 @@ from neuguong.runtime.clock import Clock
 from neuguong.runtime.commands import Answer, CommandBus
 from neuguong.runtime.edge import BodyLimit, EdgeMiddleware, OperationsPortGuard, redirect_slashes_relatively
 from neuguong.runtime.input import Command
-from neuguong.runtime.logs import correlation_id
 from neuguong.runtime.observe import RequestObserver
 from neuguong.runtime.outbox import EventMeta
 from neuguong.runtime.settings import Settings
-from schemas import uuid7
 
 if TYPE_CHECKING:
     from neuguong.runtime.service import Runtime
@@ -94,11 +92,15 @@ class CommandRunner:
     key: str
 
     async def run(self, command: Command) -> JSONResponse:
-        """The command through `transact`, answered as JSON (a replay says so in a header)."""
+        """The command through `transact`, or with others of its kind through the service's groups (a grouped
+        command: runtime.grouping), answered as JSON (a replay says so in a header)."""
         runtime = self.runtime
-        answer, replayed = await transact(
-            runtime.pool, runtime.commands, runtime.settings, runtime.clock, self.principal, self.key, command
-        )
+        if type(command) in runtime.commands.groups:
+            answer, replayed = await runtime.groups.run(self.principal, self.key, command)
+        else:
+            answer, replayed = await transact(
+                runtime.pool, runtime.commands, runtime.settings, runtime.clock, self.principal, self.key, command
+            )
         runtime.metrics.commands.labels(runtime.settings.service, type(command).__name__, str(answer.status)).inc()
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)
@@ -115,13 +117,8 @@ async def transact(
 ) -> tuple[Answer, bool]:
     """One transaction: the handler's writes, its events and the idempotency record; a repeated key replays the
     first answer and writes nothing. The answer, and whether it was replayed."""
-    meta = EventMeta(
-        producer=settings.service,
-        actor=principal.sub,
-        correlation_id=correlation_id.get() or str(uuid7()),
-        max_event_bytes=settings.max_event_bytes,
-    )
-    fingerprint = idempotency.request_hash(type(command).__name__, command.fingerprint())
+    meta = EventMeta.commanded(settings, principal.sub)
+    fingerprint = idempotency.fingerprint(command)
     async with pool.acquire() as conn, conn.transaction():
         answer = await idempotency.recall(conn, principal.sub, key, fingerprint)
         if answer is not None:

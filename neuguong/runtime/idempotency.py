@@ -2,37 +2,73 @@
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import asyncpg
 
 from neuguong.runtime import locks
 from neuguong.runtime.commands import Answer
 from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.input import Command
 
-# Requests with one key wait for each other, so the second sees the first's answer: the lock, then the read
-# on a fresh snapshot, in one round trip (migrations/0004_idempotency_recall.sql).
-RECALL = f"SELECT request_hash, status_code, response FROM idempotency_recall({locks.IDEMPOTENCY}, $1, $2)"
-INSERT_ANSWER = """
-INSERT INTO idempotency (actor, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)
+# Requests with one key wait for each other, so the second sees the first's answer: the locks, then the read
+# on a fresh snapshot, in one round trip for any number of keys (migrations/0006_idempotency_recall_all.sql).
+RECALL = (
+    f"SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2)"
+)
+INSERT_ANSWERS = """
+INSERT INTO idempotency (actor, key, request_hash, status_code, response)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
 """
 
+Keyed = tuple[str, str, str]
+"""A request as idempotency knows it: (actor, Idempotency-Key, fingerprint of the command)."""
 
-def request_hash(command: str, payload: object) -> str:
+
+def fingerprint(command: Command) -> str:
     """A fingerprint of the command and its validated body."""
-    text = json.dumps([command, payload], sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps([type(command).__name__, command.fingerprint()], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def recall(conn: asyncpg.Connection, actor: str, key: str, fingerprint: str) -> Answer | None:
     """The stored answer for (actor, key), if any; a different request under the same key is refused."""
-    row = await conn.fetchrow(RECALL, actor, key)
-    if row is None:
-        return None
-    if row["request_hash"] != fingerprint:
-        raise CommandRejected("Idempotency-Key", "already used for a different request")
-    return Answer(row["status_code"], row["response"])
+    (answer,) = await recall_all(conn, [(actor, key, fingerprint)])
+    if isinstance(answer, CommandRejected):
+        raise answer
+    return answer
+
+
+async def recall_all(conn: asyncpg.Connection, requests: Sequence[Keyed]) -> list[Answer | CommandRejected | None]:
+    """`recall` of many requests, each of its own key: the stored answer, the refusal of a different request
+    under a used key, or None."""
+    rows = await conn.fetch(RECALL, [actor for actor, _, _ in requests], [key for _, key, _ in requests])
+    stored = {(row["actor"], row["key"]): row for row in rows}
+    answers: list[Answer | CommandRejected | None] = []
+    for actor, key, fingerprint in requests:
+        row = stored.get((actor, key))
+        if row is None:
+            answers.append(None)
+        elif row["request_hash"] != fingerprint:
+            answers.append(CommandRejected("Idempotency-Key", "already used for a different request"))
+        else:
+            answers.append(Answer(row["status_code"], row["response"]))
+    return answers
 
 
 async def remember(conn: asyncpg.Connection, actor: str, key: str, fingerprint: str, answer: Answer) -> None:
     """Store the answer in the command's own transaction."""
-    await conn.execute(INSERT_ANSWER, actor, key, fingerprint, answer.status, answer.body)
+    await remember_all(conn, [((actor, key, fingerprint), answer)])
+
+
+async def remember_all(conn: asyncpg.Connection, answered: Sequence[tuple[Keyed, Answer]]) -> None:
+    """`remember` of many requests in one statement."""
+    if answered:
+        await conn.execute(
+            INSERT_ANSWERS,
+            [actor for (actor, _, _), _ in answered],
+            [key for (_, key, _), _ in answered],
+            [fingerprint for (_, _, fingerprint), _ in answered],
+            [answer.status for _, answer in answered],
+            [answer.body for _, answer in answered],
+        )

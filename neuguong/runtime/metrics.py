@@ -5,6 +5,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; a command is one transaction (tens of milliseconds), a read-model query or a feed up to seconds."""
 
+GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+
 
 class RuntimeMetrics:
     """Outbox, consumer and command metrics; services add their own to the same registry."""
@@ -67,6 +69,13 @@ class RuntimeMetrics:
         )
         self.commands = Counter(
             "neuguong_commands", "HTTP commands by outcome", ["service", "command", "status"], registry=registry
+        )
+        self.command_group_size = Histogram(
+            "neuguong_command_group_size",
+            "Requests of a grouped command run in one transaction (runtime.grouping)",
+            ["service", "command"],
+            buckets=GROUP_BUCKETS,
+            registry=registry,
         )
         self.system_errors = Counter(
             "neuguong_system_errors", "Errors the system caused (5xx)", ["service"], registry=registry

@@ -1,6 +1,7 @@
 """Transactional outbox: events are written with the state change and published by the relay."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -8,8 +9,9 @@ import asyncpg
 from neuguong.numbers import vi_number
 from neuguong.runtime import locks
 from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.logs import correlation_id
 from neuguong.runtime.settings import Settings
-from schemas import Envelope, Event, encode, wrap
+from schemas import Envelope, Event, encode, uuid7, wrap
 
 # One statement, one round trip: the keys' locks, the rows, and the relay's wake-up call.
 # One writer per aggregate at a time: a transaction staging an event for a key holds that key until it
@@ -54,6 +56,16 @@ class EventMeta:
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
 
     @classmethod
+    def commanded(cls, settings: Settings, actor: str) -> "EventMeta":
+        """Meta of the events of a command `actor` sent: this service's, in the request's correlation."""
+        return cls(
+            producer=settings.service,
+            actor=actor,
+            correlation_id=correlation_id.get() or str(uuid7()),
+            max_event_bytes=settings.max_event_bytes,
+        )
+
+    @classmethod
     def reacting_to(cls, envelope: Envelope, producer: str) -> "EventMeta":
         """Meta of events a consumer emits in reaction: same correlation, caused by `envelope`."""
         return cls(
@@ -66,33 +78,49 @@ class EventMeta:
 
 async def record(conn: asyncpg.Connection, meta: EventMeta, *events: tuple[Event, list[str]]) -> list[Envelope]:
     """Stage events, each with its unit_path, in the caller's open transaction."""
+    (envelopes,) = await record_all(conn, [(meta, events)])
+    return envelopes
+
+
+async def record_all(
+    conn: asyncpg.Connection, caused: Sequence[tuple[EventMeta, Sequence[tuple[Event, list[str]]]]]
+) -> list[list[Envelope]]:
+    """`record` of the events of many commands (each with its own meta), in one statement: their envelopes, per
+    command. One event too large refuses them all (EventTooLarge), before anything is staged."""
     envelopes = [
-        wrap(
-            event,
-            producer=meta.producer,
-            actor=meta.actor,
-            unit_path=unit_path,
-            correlation_id=meta.correlation_id,
-            causation_id=meta.causation_id,
-        )
-        for event, unit_path in events
+        [
+            wrap(
+                event,
+                producer=meta.producer,
+                actor=meta.actor,
+                unit_path=unit_path,
+                correlation_id=meta.correlation_id,
+                causation_id=meta.causation_id,
+            )
+            for event, unit_path in events
+        ]
+        for meta, events in caused
     ]
-    bodies, headers = [encode(e) for e in envelopes], [headers_of(e) for e in envelopes]
-    keys = [event.key() for event, _ in events]
-    for envelope, body, key, head in zip(envelopes, bodies, keys, headers, strict=True):
-        refuse_oversized(envelope, body, key, head, meta.max_event_bytes)
-    staged = await conn.fetchval(
-        STAGE,
-        [e.event_id for e in envelopes],
-        [event.topic for event, _ in events],
-        keys,
-        [e.event_type for e in envelopes],
-        bodies,
-        headers,
-        [f"{event.topic}/{key}" for (event, _), key in zip(events, keys, strict=True)],
-    )
-    if staged != len(envelopes):
-        raise RuntimeError(f"outbox: {staged} rows staged of {len(envelopes)}")
+    rows = [
+        (envelope, event, encode(envelope), headers_of(envelope), event.key(), meta.max_event_bytes)
+        for (meta, events), wrapped in zip(caused, envelopes, strict=True)
+        for (event, _), envelope in zip(events, wrapped, strict=True)
+    ]
+    for envelope, _, body, head, key, limit in rows:
+        refuse_oversized(envelope, body, key, head, limit)
+    if rows:
+        staged = await conn.fetchval(
+            STAGE,
+            [envelope.event_id for envelope, *_ in rows],
+            [event.topic for _, event, *_ in rows],
+            [key for *_, key, _ in rows],
+            [envelope.event_type for envelope, *_ in rows],
+            [body for _, _, body, *_ in rows],
+            [head for _, _, _, head, *_ in rows],
+            [f"{event.topic}/{key}" for _, event, _, _, key, _ in rows],
+        )
+        if staged != len(rows):
+            raise RuntimeError(f"outbox: {staged} rows staged of {len(rows)}")
     return envelopes
 
 

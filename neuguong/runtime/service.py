@@ -18,12 +18,13 @@ from prometheus_client import CollectorRegistry
 
 from neuguong.runtime.auth import TokenVerifier
 from neuguong.runtime.clock import Clock, SystemClock
-from neuguong.runtime.commands import CommandBus
+from neuguong.runtime.commands import CommandBus, Grouped
 from neuguong.runtime.commands import Handler as CommandHandler
 from neuguong.runtime.consumer import BatchScope, EventConsumer, Handler
 from neuguong.runtime.db import create_pool, migrate
 from neuguong.runtime.edge import DOCS_STATIC
 from neuguong.runtime.errors import install_error_handlers
+from neuguong.runtime.grouping import CommandGroups
 from neuguong.runtime.http import install_middlewares
 from neuguong.runtime.kafka import broker_security
 from neuguong.runtime.logs import configure_logging
@@ -47,7 +48,7 @@ class ServiceDefinition:
     package_dir: Path
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     consumes: Sequence[str] = ()
-    commands: Mapping[type, CommandHandler] = field(default_factory=dict)
+    commands: Mapping[type, CommandHandler | Grouped] = field(default_factory=dict)
     dependencies: Callable[[Settings], Mapping[str, object]] = lambda settings: {"settings": settings}
     routers: Sequence[APIRouter] = ()
     batch_scope: BatchScope | None = None  # around each consumer batch's handler calls (runtime.consumer)
@@ -66,6 +67,7 @@ class Runtime:
     consumer: EventConsumer | None
     clock: Clock
     commands: CommandBus
+    groups: CommandGroups
 
 
 def create_app(definition: ServiceDefinition, settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -168,7 +170,9 @@ async def run_service(
         relay = OutboxRelay(settings, pool, metrics)
         await relay.start()
         commands = CommandBus(definition.commands, definition.dependencies(settings))
-        runtime = Runtime(settings, metrics, verifier, pool, broker, relay, consumer, clock or SystemClock(), commands)
+        clock = clock or SystemClock()
+        groups = CommandGroups(pool, commands, settings, clock, metrics)
+        runtime = Runtime(settings, metrics, verifier, pool, broker, relay, consumer, clock, commands, groups)
         lag_task = asyncio.create_task(_observe(runtime), name="consumer-lag-and-readiness")
         try:
             log.info("service started", extra={"http_port": settings.http_port})

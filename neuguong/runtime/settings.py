@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     topic_max_message_bytes: int = Field(
         default=1024 * 1024, gt=0, description="max.message.bytes written on every topic the services create"
     )
+    command_groups_in_flight: int = Field(
+        default=2,
+        ge=1,
+        description="transactions a process runs at once for one grouped command (runtime.grouping); requests "
+        "arriving while all are busy wait and run together in the next",
+    )
+    command_group_max: int = Field(default=100, ge=1, description="the most requests of one group")
     consumer_batch_size: int = 500
     consumer_write_lanes: int = Field(
         default=2,

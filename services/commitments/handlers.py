@@ -2,14 +2,16 @@
 (HANDLERS). Each command handler authorises (access), decides (logic), writes (store) and answers with
 the events it caused; the runtime stages them in the outbox in the same transaction."""
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from neuguong.runtime import directory, outbox
 from neuguong.runtime.access import unit_in_reach
-from neuguong.runtime.auth import Principal
+from neuguong.runtime.auth import Forbidden, Principal
 from neuguong.runtime.batches import Decided, RowResult, decide_rows, each_row
 from neuguong.runtime.clock import Clock
-from neuguong.runtime.commands import Answer
+from neuguong.runtime.commands import Answer, Grouped, Outcome
 from neuguong.runtime.errors import CommandRejected, Conflict, NotFound, refuse
 from schemas import CommitmentFiled, Envelope, Event, SessionHeld, uuid7
 from schemas.commitments import (
@@ -46,20 +48,49 @@ SERVICE = "commitments"
 
 
 async def file_commitment(
-    conn: asyncpg.Connection, command: FileCommitment, principal: Principal, clock: Clock
-) -> Answer:
-    """File a member's commitment for a year (one per member and year; rule 1)."""
-    member, path = await access.member_in_reach(conn, principal, command.member_id, others=access.COMMITTEES)
-    row, event = _filing(member, path, command, principal, clock)
-    filed = await store.insert_commitment(conn, row)
-    if filed is None:
-        existing = await store.select_commitment(conn, member.member_id, command.year)
-        raise Conflict(
-            "year",
-            f"{member.member_id} already filed a commitment for {command.year}",
-            existing=commitment_view(existing),
-        )
-    return Answer.recording(201, commitment_view(filed), event, path)
+    conn: asyncpg.Connection, requests: Sequence[tuple[FileCommitment, Principal]], clock: Clock
+) -> list[Outcome]:
+    """File members' commitments for a year (one per member and year; rule 1). Grouped (runtime.grouping): each
+    request is answered as if it ran alone, after the ones before it; a refused one writes nothing.
+
+    Set-based, as a year's filings and an import of a province's commitments need: the members are looked up in
+    one query, every request is decided in memory, and the new commitments are inserted in one statement, in one
+    order (member, year), so that two groups filing some of the same members wait for each other, never deadlock.
+    """
+    found = await directory.find_members_and_paths(conn, (command.member_id for command, _ in requests))
+    decided: list[tuple[dict, CommitmentFiled] | CommandRejected | Forbidden] = []
+    for command, principal in requests:
+        try:
+            reached = access.reach_member(
+                principal, command.member_id, found.get(command.member_id), others=access.COMMITTEES
+            )
+            decided.append(_filing(*reached, command, principal, clock))
+        except (CommandRejected, Forbidden) as refusal:
+            decided.append(refusal)
+    first: dict[tuple[str, int], dict] = {}  # the first request of the group for each member and year
+    for decision in decided:
+        if not isinstance(decision, Exception):
+            first.setdefault(_member_year(decision[0]), decision[0])
+    filed = await store.insert_commitments(conn, [first[key] for key in sorted(first)])
+    before = await store.select_commitments(conn, [key for key in first if key not in filed])
+    outcomes: list[Outcome] = []
+    for decision in decided:
+        if isinstance(decision, Exception):
+            outcomes.append(decision)
+            continue
+        row, event = decision
+        key = _member_year(row)
+        if key in filed and first[key] is row:
+            outcomes.append(Answer.recording(201, commitment_view(filed[key]), event, row["unit_path"]))
+        else:
+            existing = filed[key] if key in filed else before[key]
+            reason = f"{row['member_id']} already filed a commitment for {row['year']}"
+            outcomes.append(Conflict("year", reason, existing=commitment_view(existing)))
+    return outcomes
+
+
+def _member_year(row: dict) -> tuple[str, int]:
+    return row["member_id"], row["year"]
 
 
 def _filing(
@@ -94,45 +125,31 @@ def _filing(
 async def file_commitments(
     conn: asyncpg.Connection, command: FileCommitments, principal: Principal, clock: Clock
 ) -> Answer:
-    """Each row by the rules of `file_commitment`: `created`, `exists` (filed before, or by an earlier row of the
-    batch) or `rejected` with the reason. A row the token may not act on refuses the whole request (403) and
-    nothing is written.
-
-    Set-based, as an import of a province's commitments needs: the rows' members are looked up in one query,
-    every row is decided in memory, and the new commitments are inserted in one statement (four round trips for
-    500 rows, where a savepoint per row took four each)."""
+    """Each row as `file_commitment` answers it, after the rows before it: `created`, `exists` (filed before,
+    or by an earlier row of the batch) or `rejected` with the reason. A row the token may not act on refuses the
+    whole request (403) and nothing is written."""
     items = [item for item in command.items if isinstance(item, BatchItem)]
-    found = await directory.find_members_and_paths(conn, (item.member_id for item in items))
+    singles = [FileCommitment.model_validate(item.model_dump(exclude={"line"})) for item in items]
+    outcomes = iter(await file_commitment(conn, [(single, principal) for single in singles], clock))
 
-    def decide(item: BatchItem) -> tuple[dict, CommitmentFiled]:
-        single = FileCommitment.model_validate(item.model_dump(exclude={"line"}))
-        member_id = single.member_id
-        member, path = access.reach_member(principal, member_id, found.get(member_id), others=access.COMMITTEES)
-        return _filing(member, path, single, principal, clock)
+    def decide(item: BatchItem) -> tuple[str, str, Answer | None]:
+        outcome = next(outcomes)
+        if isinstance(outcome, Conflict):  # filed before, or by an earlier row
+            return "exists", outcome.details["existing"]["commitment_id"], None
+        if isinstance(outcome, Exception):
+            raise outcome
+        return "created", outcome.body["commitment_id"], outcome
 
-    outcomes = decide_rows(command.items, decide)
-    filing: dict[tuple[str, int], dict] = {}  # the first row of the batch for each member and year
-    for outcome in outcomes:
-        if isinstance(outcome, Decided):
-            row, _ = outcome.decision
-            filing.setdefault((row["member_id"], row["year"]), row)
-    # In one order, so that two imports filing some of the same members wait for each other, never deadlock.
-    filed = await store.insert_commitments(conn, [filing[key] for key in sorted(filing)])
-    before = await store.select_commitment_ids(conn, [key for key in filing if key not in filed])
     results: list[dict] = []
     events: list[tuple[Event, list[str]]] = []
-    for outcome in outcomes:
-        if not isinstance(outcome, Decided):
-            results.append(outcome)
+    for decided in decide_rows(command.items, decide):
+        if not isinstance(decided, Decided):
+            results.append(decided)
             continue
-        row, event = outcome.decision
-        key = (row["member_id"], row["year"])
-        if key in filed and filing[key] is row:
-            results.append({"line": outcome.row.line, "status": "created", "commitment_id": row["commitment_id"]})
-            events.append((event, row["unit_path"]))
-        else:
-            existing = filed[key] if key in filed else before[key]
-            results.append({"line": outcome.row.line, "status": "exists", "commitment_id": existing})
+        status, commitment_id, answer = decided.decision
+        results.append({"line": decided.row.line, "status": status, "commitment_id": commitment_id})
+        if answer is not None:
+            events += answer.events
     return Answer(200, {"results": results}, events)
 
 
@@ -403,7 +420,7 @@ async def on_discipline_imposed(conn: asyncpg.Connection, event: DisciplineImpos
 
 
 COMMANDS = {
-    FileCommitment: file_commitment,
+    FileCommitment: Grouped(file_commitment),
     FileCommitments: file_commitments,
     AmendCommitment: amend_commitment,
     RecordSelfReflection: record_self_reflection,

@@ -4,22 +4,10 @@ from datetime import date
 
 import asyncpg
 
-# The commitment, its first version and the row as filed, in one round trip; no row when the member already
-# has a commitment that year (the version is written only for a commitment that was).
-INSERT_COMMITMENT = """
-WITH filed AS (
-    INSERT INTO commitments (commitment_id, member_id, cell_id, year, content, filed_by, is_leader, is_head, unit_path)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id, year) DO NOTHING
-    RETURNING *
-),
-first_version AS (
-    INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by)
-    SELECT commitment_id, 1, content, NULL, filed_by FROM filed
-)
-SELECT * FROM filed
-"""
-# Many commitments and their first versions in one statement (an import's rows). A unit path travels joined by
-# U+001F (an identifier never holds it): arrays of arrays must be rectangular, and paths differ in depth.
+# Commitments, their first versions and the rows as filed, in one statement (a group of filings, an import's
+# rows); no row for a member who already has a commitment that year (a version is written only for a commitment
+# that was). A unit path travels joined by U+001F (an identifier never holds it): arrays of arrays must be
+# rectangular, and paths differ in depth.
 PATH_SEPARATOR = "\x1f"
 INSERT_COMMITMENTS = """
 WITH filed AS (
@@ -35,16 +23,14 @@ first_version AS (
     INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by)
     SELECT commitment_id, 1, content, NULL, filed_by FROM filed
 )
-SELECT commitment_id, member_id, year FROM filed
+SELECT * FROM filed
 """
-SELECT_IDS_BY_MEMBER_YEAR = """
-SELECT c.commitment_id, c.member_id, c.year FROM commitments c
-JOIN unnest($1::text[], $2::int[]) AS k(member_id, year) USING (member_id, year)
+SELECT_BY_MEMBERS_YEARS = """
+SELECT c.* FROM commitments c JOIN unnest($1::text[], $2::int[]) AS k(member_id, year) USING (member_id, year)
 """
 INSERT_VERSION = """
 INSERT INTO commitment_versions (commitment_id, version, content, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
 """
-SELECT_BY_MEMBER_YEAR = "SELECT * FROM commitments WHERE member_id = $1 AND year = $2"
 # FOR UPDATE: commands on one commitment queue up, so versions and checks never race.
 LOCK_COMMITMENT = "SELECT * FROM commitments WHERE commitment_id = $1 FOR UPDATE"
 SELECT_BY_ID = "SELECT * FROM commitments WHERE commitment_id = $1"
@@ -111,27 +97,11 @@ SELECT_SESSIONS_OF_CELL_YEAR = (
 )
 
 
-async def insert_commitment(conn: asyncpg.Connection, row: dict) -> asyncpg.Record | None:
-    """Insert a commitment and its first version; the commitment as filed, None when the member already has one
-    that year."""
-    return await conn.fetchrow(
-        INSERT_COMMITMENT,
-        row["commitment_id"],
-        row["member_id"],
-        row["cell_id"],
-        row["year"],
-        row["content"],
-        row["filed_by"],
-        row["is_leader"],
-        row["is_head"],
-        row["unit_path"],
-    )
-
-
-async def insert_commitments(conn: asyncpg.Connection, rows: list[dict]) -> dict[tuple[str, int], str]:
-    """Insert commitments (each as `insert_commitment` takes it, one per member and year) and their first
-    versions in one statement; the id of each inserted, by (member, year): a member's commitment of that year
-    filed before is left as it was, and absent from the answer."""
+async def insert_commitments(conn: asyncpg.Connection, rows: list[dict]) -> dict[tuple[str, int], asyncpg.Record]:
+    """Insert commitments (one per member and year: commitment_id, member_id, cell_id, year, content, filed_by,
+    is_leader, is_head, unit_path) and their first versions in one statement; each commitment inserted, as
+    filed, by (member, year). A member's commitment of that year filed before is left as it was, and absent from
+    the answer."""
     if not rows:
         return {}
     columns = ("commitment_id", "member_id", "cell_id", "year", "content", "filed_by", "is_leader", "is_head")
@@ -140,20 +110,17 @@ async def insert_commitments(conn: asyncpg.Connection, rows: list[dict]) -> dict
         *([row[c] for row in rows] for c in columns),
         [PATH_SEPARATOR.join(row["unit_path"]) for row in rows],
     )
-    return {(r["member_id"], r["year"]): r["commitment_id"] for r in filed}
+    return {(r["member_id"], r["year"]): r for r in filed}
 
 
-async def select_commitment_ids(conn: asyncpg.Connection, keys: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
-    """The ids of the commitments filed for these (member, year), by (member, year)."""
+async def select_commitments(
+    conn: asyncpg.Connection, keys: list[tuple[str, int]]
+) -> dict[tuple[str, int], asyncpg.Record]:
+    """The commitments filed for these (member, year), by (member, year)."""
     if not keys:
         return {}
-    rows = await conn.fetch(SELECT_IDS_BY_MEMBER_YEAR, [m for m, _ in keys], [y for _, y in keys])
-    return {(r["member_id"], r["year"]): r["commitment_id"] for r in rows}
-
-
-async def select_commitment(conn: asyncpg.Connection, member_id: str, year: int) -> asyncpg.Record | None:
-    """The member's commitment for a year."""
-    return await conn.fetchrow(SELECT_BY_MEMBER_YEAR, member_id, year)
+    rows = await conn.fetch(SELECT_BY_MEMBERS_YEARS, [m for m, _ in keys], [y for _, y in keys])
+    return {(r["member_id"], r["year"]): r for r in rows}
 
 
 async def lock_commitment(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:

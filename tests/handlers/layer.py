@@ -7,7 +7,7 @@ the HTTP side runs it. The clock is whatever the test gives.
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from neuguong.runtime.input import Command
 from neuguong.runtime.outbox import EventMeta
 from neuguong.runtime.settings import Settings
 from ops.directory.demo import DemoDirectory
-from schemas import decode, wrap
+from schemas import MemberRegistered, OrgUnitRegistered, decode, wrap
 from services import definition
 from tests.integration.harness import env, reset_schemas
 
@@ -72,6 +72,23 @@ async def load_directory(pool: asyncpg.Pool, source: DemoDirectory) -> None:
             envelope = wrap(
                 event, producer="test", actor="test", unit_path=source.path_for(event), correlation_id="directory"
             )
+            await directory.HANDLERS[event.event_type](conn, event, envelope)
+
+
+LOST_CELL = "lc-x99-c01"  # its commune never reached the service: its path is not whole
+STRAY = "lc-x99-c01-m01"  # a member of that cell
+
+
+async def add_stray_member(pool: asyncpg.Pool) -> None:
+    """A member whose cell the service knows, but not the cell's commune: a command naming them waits (503)."""
+    async with pool.acquire() as conn, conn.transaction():
+        for event in (
+            OrgUnitRegistered(
+                unit_id=LOST_CELL, name="Chi bộ thôn Xa", level="cell", parent_id="lc-x99", cell_kind="rural"
+            ),
+            MemberRegistered(member_id=STRAY, full_name="Lò Văn Xa", cell_id=LOST_CELL, admitted_on=date(2010, 1, 1)),
+        ):
+            envelope = wrap(event, producer="test", actor="test", unit_path=[], correlation_id="directory")
             await directory.HANDLERS[event.event_type](conn, event, envelope)
 
 

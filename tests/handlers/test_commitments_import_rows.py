@@ -3,40 +3,25 @@ row, stays its specification: every row must come to what that command alone wou
 must hold the same commitments."""
 
 import random
-from datetime import date
 
 import pytest
 
-from neuguong.runtime import directory
 from neuguong.runtime.auth import Forbidden
 from neuguong.runtime.errors import CommandRejected, Conflict
 from neuguong.runtime.outbox import EventMeta
-from schemas import MemberRegistered, OrgUnitRegistered, wrap
 from services.commitments.commands import FileCommitment, FileCommitments
-from tests.handlers.layer import at, command_layer, principal
+from tests.handlers.layer import STRAY, add_stray_member, at, command_layer, principal
 
 pytestmark = pytest.mark.handlers
 
 MARCH = at("2026-03-02T09:00:00+07:00")
 PROVINCE = principal("tinh-uy", "committee", "lc")
-LOST_CELL = "lc-x99-c01"  # its commune never reached this service: its path is not whole
-STRAY = "lc-x99-c01-m01"
 
 
 @pytest.fixture
 async def layer(small_directory):
     async for layer in command_layer("commitments", small_directory):
-        async with layer.pool.acquire() as conn, conn.transaction():
-            for event in (
-                OrgUnitRegistered(
-                    unit_id=LOST_CELL, name="Chi bộ thôn Xa", level="cell", parent_id="lc-x99", cell_kind="rural"
-                ),
-                MemberRegistered(
-                    member_id=STRAY, full_name="Lò Văn Xa", cell_id=LOST_CELL, admitted_on=date(2010, 1, 1)
-                ),
-            ):
-                envelope = wrap(event, producer="test", actor="test", unit_path=[], correlation_id="directory")
-                await directory.HANDLERS[event.event_type](conn, event, envelope)
+        await add_stray_member(layer.pool)
         yield layer
 
 

@@ -1,0 +1,160 @@
+"""Group commit of commands: the requests of a grouped command (runtime.commands.Grouped) that arrive while
+the service's earlier groups of it are in their transactions wait, and run together in the next one.
+
+A filing alone is about eight round trips and a commit, the same whether it files one commitment or fifty:
+BEGIN, the key's lock and stored answer, the member and their path, the insert, the outbox, the stored
+answer, COMMIT (bench/README.md). Together, requests share them: one statement per step for the whole group,
+one WAL flush. Nothing waits for a group to fill: a request that finds a free slot (`command_groups_in_flight`
+groups of a kind at once) runs at once, alone; only requests that arrive while every slot is busy are grouped,
+so a group is as large as the load makes it (at most `command_group_max`), and a request waits no longer than
+it would have waited for a connection.
+
+Each request is answered as if it had run alone, after the requests before it in its group:
+- its Idempotency-Key: the keys of a group are locked together (in one order, so two groups never deadlock)
+  and read after the locks; a group ends before a request whose key it already holds, so that request replays
+  the earlier one's answer, as it would have, and the requests keep the order they came in;
+- its command: by the grouped handler, whose contract is exactly that (services/commitments `file_commitment`;
+  tests/handlers/test_grouped_commands.py holds a group to the same requests sent one by one);
+- its events and its stored answer: staged and stored with the group's, each with its own actor and
+  correlation.
+
+A group that fails as a whole (an outage, a deadlock, an event too large for the broker) is run again one
+request at a time, each in a transaction of its own, so a request's failure is its own, as before.
+"""
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import cast
+
+import asyncpg
+
+from neuguong.runtime import idempotency
+from neuguong.runtime.auth import Principal
+from neuguong.runtime.clock import Clock
+from neuguong.runtime.commands import Answer, CommandBus
+from neuguong.runtime.input import Command
+from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.outbox import EventMeta
+from neuguong.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Settled = tuple[Answer, bool] | Exception
+"""A request's answer and whether it was replayed, or what it raises."""
+
+
+@dataclass
+class _Request:
+    principal: Principal
+    key: str
+    command: Command
+    meta: EventMeta
+    fingerprint: str
+    answered: asyncio.Future[tuple[Answer, bool]]
+
+    @property
+    def keyed(self) -> idempotency.Keyed:
+        return self.principal.sub, self.key, self.fingerprint
+
+
+class CommandGroups:
+    """The grouped commands of one service process: a queue and up to `command_groups_in_flight` groups in
+    their transactions, per command."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, bus: CommandBus, settings: Settings, clock: Clock, metrics: RuntimeMetrics
+    ) -> None:
+        self.pool, self.bus, self.settings, self.clock, self.metrics = pool, bus, settings, clock, metrics
+        self._waiting: dict[type, deque[_Request]] = {}
+        self._in_flight: dict[type, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, principal: Principal, key: str, command: Command) -> tuple[Answer, bool]:
+        """The command's answer, and whether it was replayed; or its refusal raised."""
+        meta = EventMeta.commanded(self.settings, principal.sub)
+        answered = asyncio.get_running_loop().create_future()
+        request = _Request(principal, key, command, meta, idempotency.fingerprint(command), answered)
+        # A client gone before its answer does not stop its group: its request is written, or not, with it.
+        request.answered.add_done_callback(_retrieved)
+        kind = type(command)
+        self._waiting.setdefault(kind, deque()).append(request)
+        if self._in_flight.get(kind, 0) < self.settings.command_groups_in_flight:
+            self._in_flight[kind] = self._in_flight.get(kind, 0) + 1
+            task = asyncio.create_task(self._serve(kind), name=f"group-{kind.__name__}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(request.answered)
+
+    async def _serve(self, kind: type) -> None:
+        """One slot: groups of `kind`, one after the other, while requests wait."""
+        waiting = self._waiting[kind]
+        try:
+            while waiting:
+                group = _take(waiting, self.settings.command_group_max)
+                self.metrics.command_group_size.labels(self.settings.service, kind.__name__).observe(len(group))
+                try:
+                    await self._settle(group)
+                finally:
+                    for request in group:
+                        if not request.answered.done():  # cancelled while settling: the service is stopping
+                            request.answered.set_exception(RuntimeError("the service stopped before the answer"))
+        finally:
+            self._in_flight[kind] -= 1
+
+    async def _settle(self, group: list["_Request"]) -> None:
+        try:
+            settled = await transact_group(self.pool, self.bus, self.clock, group)
+        except Exception as error:
+            if len(group) == 1:
+                settled = [error]
+            else:
+                log.warning(
+                    "a group of commands failed; its requests run one by one",
+                    extra={"command": type(group[0].command).__name__, "requests": len(group), "error": repr(error)},
+                )
+                for request in group:
+                    await self._settle([request])
+                return
+        for request, outcome in zip(group, settled, strict=True):
+            if isinstance(outcome, Exception):
+                request.answered.set_exception(outcome)
+            else:
+                request.answered.set_result(outcome)
+
+
+def _take(waiting: deque[_Request], most: int) -> list[_Request]:
+    """The next group: the oldest waiting requests, at most `most`, up to the first whose Idempotency-Key one of
+    them holds (that one starts the next group, where it replays the earlier one's answer): the group keeps the
+    order the requests came in."""
+    group: list[_Request] = []
+    keys: set[tuple[str, str]] = set()
+    while waiting and len(group) < most and (waiting[0].principal.sub, waiting[0].key) not in keys:
+        request = waiting.popleft()
+        keys.add((request.principal.sub, request.key))
+        group.append(request)
+    return group
+
+
+async def transact_group(pool: asyncpg.Pool, bus: CommandBus, clock: Clock, group: list[_Request]) -> list[Settled]:
+    """`http.transact` of a group of requests of one grouped command, in one transaction: each request's answer
+    and whether it was replayed, or the refusal it raises (which wrote nothing)."""
+    async with pool.acquire() as conn, conn.transaction():
+        recalled = await idempotency.recall_all(conn, [request.keyed for request in group])
+        # None for now where no answer was stored: the request runs below.
+        settled: list[Settled | None] = [(got, True) if isinstance(got, Answer) else got for got in recalled]
+        fresh = [n for n, got in enumerate(recalled) if got is None]
+        if fresh:
+            requests = [(group[n].command, group[n].principal, group[n].meta) for n in fresh]
+            outcomes = await bus.handle_group(conn, requests, clock)
+            for n, outcome in zip(fresh, outcomes, strict=True):
+                settled[n] = (outcome, False) if isinstance(outcome, Answer) else outcome
+            answered = [(group[n].keyed, outcome) for n, outcome in zip(fresh, outcomes, strict=True)]
+            await idempotency.remember_all(conn, [(keyed, a) for keyed, a in answered if isinstance(a, Answer)])
+    return cast(list[Settled], settled)
+
+
+def _retrieved(answered: asyncio.Future[tuple[Answer, bool]]) -> None:
+    if not answered.cancelled():
+        answered.exception()  # seen, even when nobody waits for it any more

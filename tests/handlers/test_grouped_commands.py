@@ -1,0 +1,167 @@
+"""Filings arriving together run as one group (runtime.grouping); the same requests sent one by one, each in a
+transaction of its own (runtime.http.transact), are its specification. Every request must be answered the same
+(status, body, replay, refusal) and the tables, the stored answers and the outbox must come out the same."""
+
+import asyncio
+import random
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from neuguong.runtime.auth import Forbidden
+from neuguong.runtime.errors import CommandRejected
+from neuguong.runtime.grouping import CommandGroups
+from neuguong.runtime.http import transact
+from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.settings import Settings
+from schemas import decode
+from services.commitments.commands import FileCommitment
+from tests.handlers.layer import STRAY, add_stray_member, at, command_layer, principal
+
+pytestmark = pytest.mark.handlers
+
+MARCH = at("2026-03-02T09:00:00+07:00")
+PROVINCE = principal("tinh-uy", "committee", "lc")
+GENERATED = {"commitment_id", "event_id", "filed_at"}  # new in each run
+
+
+async def fresh_layer(source):
+    """A commitments schema with `source` as its directory, plus a member whose path is not whole."""
+    async for layer in command_layer("commitments", source):
+        await add_stray_member(layer.pool)
+        yield layer
+
+
+def filing(member_id, year=2026, note="Ngại va chạm"):
+    return FileCommitment(
+        member_id=member_id,
+        year=year,
+        limitations=[note],
+        plan=[{"title": "Tham gia đầy đủ sinh hoạt chi bộ", "deadline": f"{year}-12-31"}],
+    )
+
+
+def requests(source, seed):
+    """(principal, Idempotency-Key, command) as clients send them: members for themselves, the province for
+    anyone, repeats of a member's year under new keys, a key sent again (the same body, or another), a member
+    acting for another, unknown members, a member whose path is not whole, a future year."""
+    rng = random.Random(seed)
+    members = source.members
+    sent = []
+    for n in range(80):
+        member = rng.choice(members[:12])  # few members: their years repeat
+        own = principal(member.member_id, "member", member.cell_id)
+        kind = rng.choices(range(8), [6, 5, 2, 2, 1, 1, 1, 1])[0]
+        if kind == 0:
+            sent.append((own, f"key-{n}", filing(member.member_id)))
+        elif kind == 1:
+            sent.append((PROVINCE, f"key-{n}", filing(member.member_id, rng.choice([2025, 2026]), f"Hạn chế {n}")))
+        elif kind == 2 and sent:  # a retry: the same request, the same key
+            sent.append(rng.choice(sent))
+        elif kind == 3 and sent:  # a key used again for another request
+            actor, key, _ = rng.choice(sent)
+            sent.append((actor, key, filing(member.member_id, 2025, f"Khác {n}")))
+        elif kind == 4:
+            other = rng.choice([m for m in members if m.member_id != member.member_id])
+            sent.append((own, f"key-{n}", filing(other.member_id)))
+        elif kind == 5:
+            sent.append((PROVINCE, f"key-{n}", filing(f"khong-co-{n}")))
+        elif kind == 6:
+            sent.append((PROVINCE, f"key-{n}", filing(STRAY)))
+        else:
+            sent.append((PROVINCE, f"key-{n}", filing(member.member_id, 2027)))
+    return sent
+
+
+def settled(outcome):
+    """A request's outcome without what each run generates anew."""
+    if isinstance(outcome, CommandRejected):
+        existing = outcome.details.get("existing")
+        details = {k: v for k, v in (existing or {}).items() if k not in GENERATED}
+        return type(outcome).__name__, outcome.field, outcome.reason, details
+    if isinstance(outcome, Forbidden):
+        return "Forbidden", str(outcome)
+    if isinstance(outcome, Exception):
+        return type(outcome).__name__, str(outcome)
+    answer, replayed = outcome
+    return answer.status, replayed, {k: v for k, v in answer.body.items() if k not in GENERATED}
+
+
+async def written(layer):
+    """The tables, the stored answers and the outbox, without what each run generates anew."""
+    commitments = sorted(
+        (r["member_id"], r["year"], r["cell_id"], r["content"], r["filed_by"], r["is_leader"], list(r["unit_path"]))
+        for r in await layer.pool.fetch("SELECT * FROM commitments")
+    )
+    versions = await layer.pool.fetchval(
+        "SELECT count(*) FROM commitment_versions v JOIN commitments c USING (commitment_id) WHERE v.version = 1"
+    )
+    answers = sorted(
+        (r["actor"], r["key"], r["request_hash"], r["status_code"], str(sorted(set(r["response"]) - GENERATED)))
+        for r in await layer.pool.fetch("SELECT * FROM idempotency")
+    )
+    events = [decode(r["body"]) for r in await layer.pool.fetch("SELECT body FROM outbox ORDER BY id")]
+    staged = [
+        (e.event_type, e.actor, e.unit_path, {k: v for k, v in e.payload.items() if k not in GENERATED}) for e in events
+    ]
+    return commitments, versions, answers, staged
+
+
+def groups_of(layer, **settings):
+    config = Settings(service="commitments", **settings)
+    return CommandGroups(layer.pool, layer.bus, config, MARCH, RuntimeMetrics(CollectorRegistry()))
+
+
+async def sent_together(groups, sent):
+    """Every request at once; each one's outcome, in the order sent."""
+    return await asyncio.gather(
+        *(groups.run(actor, key, command) for actor, key, command in sent), return_exceptions=True
+    )
+
+
+@pytest.mark.parametrize(("seed", "largest"), [(1, 7), (2, 100), (3, 3), (4, 20)])
+async def test_a_group_answers_each_request_as_it_would_be_answered_alone(small_directory, seed, largest):
+    sent = requests(small_directory, seed)
+    alone = []
+    async for layer in fresh_layer(small_directory):
+        settings = Settings(service="commitments")
+        for actor, key, command in sent:
+            try:
+                alone.append(await transact(layer.pool, layer.bus, settings, MARCH, actor, key, command))
+            except Exception as refusal:
+                alone.append(refusal)
+        expected = await written(layer)
+
+    async for layer in fresh_layer(small_directory):
+        groups = groups_of(layer, command_groups_in_flight=1, command_group_max=largest)
+        together = await sent_together(groups, sent)
+        got = await written(layer)
+        sizes = groups.metrics.registry.get_sample_value(
+            "neuguong_command_group_size_count", {"service": "commitments", "command": "FileCommitment"}
+        )
+
+    assert [settled(o) for o in together] == [settled(o) for o in alone]
+    assert got == expected
+    kinds = {settled(o)[0] for o in alone}
+    assert {201, "Conflict", "Forbidden", "CommandRejected", "NotYetKnown"} <= kinds, "every outcome exercised"
+    assert any(settled(o)[:2] == (201, True) for o in alone), "a replay exercised"
+    assert sizes is not None and sizes < len(sent) / 2, "the requests should have run in groups"
+
+
+async def test_a_group_that_fails_runs_its_requests_one_by_one(small_directory):
+    """An event too large for the broker fails the whole group's transaction; its requests are then run alone:
+    the large one is refused (413) and writes nothing, the others are filed."""
+    members = [m.member_id for m in small_directory.members[:6]]
+    sent = [(PROVINCE, f"key-{n}", filing(member)) for n, member in enumerate(members)]
+    large = filing(members[3])
+    sent[3] = (PROVINCE, "key-3", large.model_copy(update={"limitations": ["Chưa gương mẫu " * 100] * 5}))
+    async for layer in fresh_layer(small_directory):
+        groups = groups_of(layer, command_groups_in_flight=1, max_event_bytes=4000)
+        together = await sent_together(groups, sent)
+        filed = {r["member_id"] for r in await layer.pool.fetch("SELECT member_id FROM commitments")}
+        staged = await layer.pool.fetchval("SELECT count(*) FROM outbox")
+        stored = await layer.pool.fetchval("SELECT count(*) FROM idempotency")
+
+    assert [getattr(o, "status", None) or o[0].status for o in together] == [201, 201, 201, 413, 201, 201]
+    assert filed == set(members) - {members[3]}
+    assert staged == stored == 5

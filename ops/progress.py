@@ -22,8 +22,11 @@ class Progress:
         self._logged = self.started
 
     def advance(self, count: int = 1) -> None:
-        """Record `count` more items done."""
+        """Record `count` more items done; past a total that was too small (a workbook that understates its size),
+        the count goes on without one."""
         self.done += count
+        if self.total is not None and self.done > self.total:
+            self.total = None
         now = time.monotonic()
         if self.live and now - self._shown >= 0.1:
             self._shown = now

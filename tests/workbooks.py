@@ -1,7 +1,8 @@
 """Workbooks as a province's member records export them, written from directory events for tests."""
 
 import csv
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -78,6 +79,18 @@ def write(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> Path:
     for row in rows:
         sheet.append(list(row))
     workbook.save(path)
+    return path
+
+
+def rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> Path:
+    """The XLSX at `path` with its sheet's XML changed by `change` (a size it misstates, a row it breaks)."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
+    parts[sheet] = change(parts[sheet])
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
     return path
 
 

@@ -8,9 +8,11 @@ import contextlib
 import csv
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -77,13 +79,23 @@ def count_rows(path: Path) -> int | None:
 
 
 def _rows(path: Path, normalise: bool) -> Iterator[tuple[int, dict[str, str]]]:
-    with _reading(path):
-        yield from (_xlsx_rows if path.suffix.lower() == ".xlsx" else _csv_rows)(path, normalise)
+    place = _Place()
+    with _reading(path, place):
+        for number, cells in (_xlsx_rows if path.suffix.lower() == ".xlsx" else _csv_rows)(path, normalise):
+            place.line = number
+            yield number, cells
+
+
+class _Place:
+    """The last row read so far: a file that breaks part-way says after which."""
+
+    line = 0
 
 
 @contextlib.contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """Whatever goes wrong reading `path` as Unreadable, in one line a clerk can act on."""
+def _reading(path: Path, place: _Place | None = None) -> Iterator[None]:
+    """Whatever goes wrong reading `path` as Unreadable, in one line a clerk can act on (and after which row,
+    when it broke part-way: the rows before it may already be filed)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         hint = "; lưu lại thành .xlsx" if suffix == ".xls" else ""
@@ -93,10 +105,16 @@ def _reading(path: Path) -> Iterator[None]:
     try:
         yield
     except UnicodeDecodeError:
-        raise Unreadable(f"tệp {path.name} không phải CSV UTF-8: trong Excel, lưu lại bằng 'CSV UTF-8'") from None
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        read = f" (đọc được đến dòng {place.line})" if place is not None and place.line > 1 else ""
+        raise Unreadable(f"tệp {path.name} không phải CSV UTF-8: trong Excel, lưu lại bằng 'CSV UTF-8'{read}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, ParseError, zlib.error, EOFError) as error:
         if isinstance(error, FileNotFoundError):
             raise
+        if place is not None and place.line > 1:
+            raise Unreadable(
+                f"tệp {path.name} hỏng từ sau dòng {place.line}, không đọc được phần còn lại: "
+                "mở bằng Excel rồi lưu thành tệp mới"
+            ) from None
         raise Unreadable(f"tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được") from None
 
 

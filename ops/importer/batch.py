@@ -102,7 +102,8 @@ async def _pipelined(
 ) -> None:
     """Send the chunks, reading the next from the workbook (in a thread) while earlier ones are at the service:
     the importer's parsing and the service's filing overlap. A refused request stops the import once the
-    requests already sent have answered, so the count of rows filed that the refusal gives is whole. The
+    requests already sent have answered, so the count of rows filed that the refusal gives is whole; so does a
+    file that breaks part-way (the rows read before it went in, and running it again files no row twice). The
     progress counts rows sent once answered, and rows passed over while reading (refused, blank) once read past."""
     counted = 0
 
@@ -140,8 +141,13 @@ async def _pipelined(
         count_passed()
         settle(in_flight)
     except _Refused as refused:
-        filed = f"; trước đó đã nhập {sender.report.created} dòng (chạy lại không nhập trùng)"
-        raise Failure(_refusal(refused.reply, refused.chunk) + filed) from None
+        raise Failure(_refusal(refused.reply, refused.chunk) + _filed_before(sender.report)) from None
+    except Failure as unreadable:  # the file broke part-way (sheets.Unreadable): the rows before it may be in
+        raise Failure(f"{unreadable}{_filed_before(sender.report)}", unreadable.code) from None
+
+
+def _filed_before(report: ImportReport) -> str:
+    return f"; trước đó đã nhập {vi_number(report.created)} dòng (chạy lại không nhập trùng)"
 
 
 class _Refused(Exception):

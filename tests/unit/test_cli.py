@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import json
+import re
 import socket
 from unittest.mock import patch
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from neuguong.numbers import vi_number
 from ops import cli
 from ops.failures import EXIT_UNREACHABLE, EXIT_USAGE, Failure
 from ops.importer.batch import import_book, report_lines
@@ -21,7 +23,7 @@ from ops.importer.sessions import BOOK as SESSIONS
 from ops.importer.sheets import read_header
 from ops.progress import Progress
 from ops.templates import LAYOUTS, write_templates
-from tests.workbooks import write
+from tests.workbooks import rewrite_sheet, write
 
 SESSION_HEADER = ["Mã chi bộ", "Ngày sinh hoạt", "Loại sinh hoạt", "Chủ đề"]
 
@@ -262,3 +264,49 @@ async def test_the_progress_of_an_import_reaches_its_total_past_blank_and_refuse
             report = await import_book(SESSIONS, path, client, max_bytes=1200)
     assert report.created == 17 and [line for line, _, _ in report.bad] == [9, 11]
     assert log.getvalue().splitlines()[-1].startswith("nhập so.csv [" + "#" * 30 + "] 21/21 (")
+
+
+def filing_service(sent: list[int]):
+    """A commitments service that files every row it is sent (their lines go to `sent`)."""
+
+    def service(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["items"]
+        sent.extend(item["line"] for item in items)
+        return httpx.Response(200, json={"results": [{"line": i["line"], "status": "created"} for i in items]})
+
+    return httpx.MockTransport(service)
+
+
+async def test_a_workbook_broken_part_way_says_after_which_row_and_how_many_rows_went_in(tmp_path):
+    """The rows are sent as they are read: a sheet whose XML breaks at row 1.500 has sent some of those before
+    it. The import ends with one line naming the last row read and the rows filed, never a traceback."""
+    header = ["Mã đảng viên", "Năm", "Hạn chế, khuyết điểm cần khắc phục", "Kế hoạch thực hiện"]
+    rows = [[f"m{n}", 2026, "Ngại va chạm", "Tự học | 31/12/2026"] for n in range(1, 2001)]
+    path = write(tmp_path / "cam-ket.xlsx", header, rows)
+    rewrite_sheet(path, lambda sheet: sheet.replace(b'<row r="1500"', b'<row r="1500"<<', 1))
+    sent: list[int] = []
+    async with httpx.AsyncClient(transport=filing_service(sent), base_url="http://x") as client:
+        with pytest.raises(Failure) as failed:
+            await import_book(COMMITMENTS, path, client, max_bytes=20_000)
+    message = str(failed.value)
+    assert failed.value.code == EXIT_USAGE and "\n" not in message
+    assert 0 < len(sent) < 1498 and sent == sorted(set(sent))
+    assert message.startswith("tệp cam-ket.xlsx hỏng từ sau dòng ")
+    last_read = int(message.removeprefix("tệp cam-ket.xlsx hỏng từ sau dòng ").split(",")[0])
+    assert max(sent) <= last_read < 1500
+    assert message.endswith(f"; trước đó đã nhập {vi_number(len(sent))} dòng (chạy lại không nhập trùng)")
+
+
+async def test_the_progress_goes_on_without_a_total_past_a_workbook_that_understates_its_size(tmp_path):
+    header = ["Mã đảng viên", "Năm", "Hạn chế, khuyết điểm cần khắc phục", "Kế hoạch thực hiện"]
+    rows = [[f"m{n}", 2026, "Ngại va chạm", "Tự học | 31/12/2026"] for n in range(1, 1202)]
+    path = write(tmp_path / "cam-ket.xlsx", header, rows)
+    rewrite_sheet(path, lambda sheet: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:D2"', sheet))
+    sent: list[int] = []
+    log = io.StringIO()
+    async with httpx.AsyncClient(transport=filing_service(sent), base_url="http://x") as client:
+        with patch("ops.importer.batch.Progress", lambda label, total: Progress(label, total, stream=log)):
+            report = await import_book(COMMITMENTS, path, client)
+    assert report.created == len(sent) == 1201
+    last = log.getvalue().splitlines()[-1]
+    assert last.startswith("nhập cam-ket.xlsx 1.201 (") and "/1 " not in log.getvalue()

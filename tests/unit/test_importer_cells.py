@@ -1,7 +1,6 @@
 """The importers' pieces: cells as clerks write them, and requests sized by bytes to the body limit."""
 
 import json
-import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -10,6 +9,7 @@ from neuguong.workbooks import cells
 from neuguong.workbooks.sheets import read_rows
 from ops.importer.batch import ENVELOPE, MAX_ITEMS, ImportReport, _chunks
 from ops.importer.commitments import parse_row
+from tests.workbooks import rewrite_sheet
 
 
 @pytest.mark.parametrize(
@@ -116,6 +116,8 @@ def test_a_deadline_that_is_no_date_names_its_plan_item(deadline):
     "row, refusal",
     [
         ({"year": "26"}, "Năm: phải từ 2000 trở lên"),
+        ({"year": ""}, "Năm: bắt buộc, đang để trống"),
+        ({"year": "2026", "plan": "Tự học | 31/12/1999"}, "Kế hoạch thực hiện: phải từ 01/01/2000 trở lên"),
         ({"year": "3000"}, "Năm: không được quá 2100"),
         ({"year": "2026", "political_ideology": "x" * 5000}, "Về tư tưởng chính trị: dài quá 2000 ký tự"),
     ],
@@ -134,14 +136,12 @@ def test_a_workbook_that_understates_its_size_is_read_to_its_last_row(tmp_path):
         book.active.append(row)
     path = tmp_path / "so.xlsx"
     book.save(path)
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
-    assert b'<dimension ref="A1:B6" />' in parts[sheet]
-    parts[sheet] = parts[sheet].replace(b'<dimension ref="A1:B6" />', b'<dimension ref="A1:B3" />')
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
+
+    def understated(sheet: bytes) -> bytes:
+        assert b'<dimension ref="A1:B6" />' in sheet
+        return sheet.replace(b'<dimension ref="A1:B6" />', b'<dimension ref="A1:B3" />')
+
+    rewrite_sheet(path, understated)
     assert [(line, cells.get("năm")) for line, cells in read_rows(path)] == [
         (2, "2026"),
         (3, "2026"),

@@ -3,8 +3,24 @@ clerks in an import's report (`neuguong import`, the console's Nhập dữ liệ
 words for integrators; here the common ones are put in Vietnamese, with the API's words beside them."""
 
 import re
+from collections.abc import Callable
 
-REASONS = (
+from neuguong.labels import LEVEL_NAMES, period_label
+
+PERIOD_KINDS = {"month": "tháng", "quarter": "quý", "half-year": "nửa năm", "year": "năm"}
+
+
+def _cadence(match: re.Match[str]) -> str:
+    period, kind, level, allowed = match.groups()
+    kinds = ", ".join(
+        f"{PERIOD_KINDS.get(name, name)} ({period_label(example)})"
+        for name, example in re.findall(r"([\w-]+) \(([^)]+)\)", allowed)
+    )
+    roll = LEVEL_NAMES.get(level, level)
+    return f"{period_label(period)} là một {PERIOD_KINDS.get(kind, kind)}; sổ ghi danh {roll} ghi theo {kinds}"
+
+
+REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"^Field required$|^missing$"), "bắt buộc, đang để trống"),
     (re.compile(r"^String should have at least 1 character"), "bắt buộc, đang để trống"),
     (re.compile(r"^String should have at most (\d+) characters?"), r"dài quá \1 ký tự"),
@@ -29,6 +45,23 @@ REASONS = (
     (re.compile(r"is in the future|has not begun", re.I), "chưa tới (thời gian trong tương lai)"),
     (re.compile(r"is not in the catalogue of thematic topics", re.I), "không có trong danh mục chuyên đề"),
     (re.compile(r"also listed as present", re.I), "vừa ghi có mặt vừa ghi vắng mặt"),
+    (re.compile(r"^not members of this cell: (.+)$"), r"không phải đảng viên của chi bộ này: \1"),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2}) is not in (\d{4})-(\d{2})$"), r"ngày \3/\2/\1 không thuộc tháng \5/\4"),
+    (
+        re.compile(r"^(\d{4})-(\d{2}) is not in the commitment's year (\d{4})$"),
+        r"tháng \2/\1 không thuộc năm \3 của cam kết",
+    ),
+    (
+        re.compile(r"^only a thematic session takes up a topic of the catalogue$"),
+        "chỉ buổi sinh hoạt chuyên đề mới chọn chuyên đề trong danh mục",
+    ),
+    (re.compile(r"^(\S+) is a topic of (\d{4}), not of (\d{4})$"), r"\1 là chuyên đề năm \2, không phải năm \3"),
+    (
+        re.compile(r"^(\S+) was issued by (\S+), not a committee above this cell$"),
+        r"\1 do \2 ban hành, không phải cấp ủy cấp trên của chi bộ này",
+    ),
+    (re.compile(r"^(\S+) is a ([\w-]+); the (\w+) honor roll is kept by (.+)$"), _cadence),
+    (re.compile(r"^digits must be the ASCII 0-9"), "chỉ dùng chữ số 0-9 thông thường (không dùng chữ số toàn khổ)"),
 )
 
 
@@ -37,5 +70,7 @@ def field_reason(field: str, reason: str) -> str:
     otherwise (they name the rule exactly)."""
     for pattern, words in REASONS:
         if pattern.search(reason):
-            return pattern.sub(words, reason) if "\\1" in words else f"{words} ({reason})"
+            if callable(words) or "\\1" in words:  # the reason's own values, in Vietnamese words
+                return pattern.sub(words, reason)
+            return f"{words} ({reason})"
     return reason

@@ -1,8 +1,10 @@
 """The columns of an importer's workbook: the header a template writes, the others it reads, and the
 comment that tells a clerk what goes in it."""
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -80,7 +82,8 @@ class Layout:
 def _in_vietnamese(error: Any) -> str:
     """pydantic's reason as a clerk reads it (the common ones; others as pydantic words them)."""
     kind, context = error["type"], error.get("ctx") or {}
-    if kind in ("missing", "string_too_short", "string_type", "string_pattern_mismatch") and not error.get("input"):
+    empty = kind in ("missing", "string_too_short", "string_type", "string_pattern_mismatch") and not error.get("input")
+    if empty or ("input" in error and error["input"] is None):  # a blank cell, whatever type the field wants
         return "bắt buộc, đang để trống"
     if kind == "string_pattern_mismatch":
         return "không đúng dạng mã: chữ không dấu, số và . _ : - (không có khoảng trắng)"
@@ -89,9 +92,16 @@ def _in_vietnamese(error: Any) -> str:
     if kind == "too_long":
         return f"nhiều quá {context.get('max_length')} mục"
     if kind == "greater_than_equal":
-        return f"phải từ {context.get('ge')} trở lên"
+        return f"phải từ {_as_read(context.get('ge'))} trở lên"
     if kind == "less_than_equal":
-        return f"không được quá {context.get('le')}"
+        return f"không được quá {_as_read(context.get('le'))}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
+
+
+def _as_read(bound: Any) -> str:
+    """A bound as a clerk writes it: a date (pydantic gives it as text) as dd/mm/yyyy."""
+    with contextlib.suppress(ValueError, TypeError):
+        return date.fromisoformat(str(bound)).strftime("%d/%m/%Y")
+    return str(bound)

@@ -262,13 +262,18 @@ class _Sender:
 
 
 def _refusal(reply: httpx.Response, chunk: list[bytes]) -> str:
-    first = json.loads(chunk[0])["line"]
+    """One line for a request the service refused whole: which rows it held (another request, sent beside it,
+    may have gone in), and why, in Vietnamese where the wording knows the service's reason."""
+    first, last = json.loads(chunk[0])["line"], json.loads(chunk[-1])["line"]
+    rows = f"dòng {first}" if first == last else f"các dòng {first}–{last}"
     try:
         reason = str(reply.json()["detail"])
     except (ValueError, KeyError, TypeError):
         reason = reply.text[:200] or reply.reason_phrase
+    field, _, said = reason.partition(": ")
+    reason = field_reason(field, said) if said else reason
     if reply.status_code == 401:
         return f"token bị từ chối (hết hạn hoặc không hợp lệ): {reason}"
     if reply.status_code == 403:
-        return f"token không được làm việc này; không nhập gì từ dòng {first}: {reason}"
-    return f"dịch vụ từ chối yêu cầu từ dòng {first} (HTTP {reply.status_code}): {reason}"
+        return f"token không được làm việc này; không nhập {rows}: {reason}"
+    return f"dịch vụ từ chối yêu cầu gồm {rows} (HTTP {reply.status_code}): {reason}"

@@ -118,7 +118,7 @@ def test_usage_mistakes_are_exit_2(tmp_path, capsys, monkeypatch):
     "status, message",
     [
         (401, "token bị từ chối (hết hạn hoặc không hợp lệ)"),
-        (403, "token không được làm việc này; không nhập gì từ dòng 2"),
+        (403, "token không được làm việc này; không nhập dòng 2"),
     ],
 )
 async def test_a_refused_token_stops_the_import_with_one_line(tmp_path, status, message):
@@ -158,7 +158,7 @@ async def test_an_import_keeps_two_requests_at_the_service_and_a_refusal_counts_
         with pytest.raises(Failure) as failed:
             await import_book(SESSIONS, path, client, max_bytes=with_one_row_a_request + 200)
     assert most == 2 and len(sent) == 2  # nothing was sent once the refusal came back
-    assert "không nhập gì từ dòng 3" in str(failed.value)
+    assert "không nhập dòng 3: ngoài đơn vị mà tài khoản được phụ trách" in str(failed.value)
     assert "trước đó đã nhập 1 dòng" in str(failed.value)  # the first request answered after the refusal
 
 

@@ -202,7 +202,13 @@ def _chunks(
     size = ENVELOPE
     for line, encoded in items:
         if ENVELOPE + len(encoded) > max_bytes:
-            report.bad.append((line, "-", f"dòng dài {len(encoded)} byte, quá giới hạn {max_bytes} byte một yêu cầu"))
+            report.bad.append(
+                (
+                    line,
+                    "-",
+                    f"dòng dài {vi_number(len(encoded))} byte, quá giới hạn {vi_number(max_bytes)} byte một yêu cầu",
+                )
+            )
             if reading is not None:
                 reading.passed += 1
             continue
@@ -226,7 +232,8 @@ class _Sender:
     attempts: int = 3
 
     async def send(self, chunk: list[bytes]) -> None:
-        """POST one chunk; a 413 (the service's limit is lower than ours) splits it in two."""
+        """POST one chunk; a 413 (the service's limit is lower than ours) splits it in two, down to a row that alone
+        is too large: that one is a bad row, and the import goes on."""
         self.sent += 1
         body = b'{"items":[' + b",".join(chunk) + b"]}"
         reply = await self._post(body, key=f"import-{self.run}-{self.sent}")
@@ -234,6 +241,12 @@ class _Sender:
             self.max_bytes = min(self.max_bytes, len(body) // 2)
             for half in (chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]):
                 await self.send(half)
+            return
+        if reply.status_code == 413:  # one row alone is more than the service takes: a bad row, as _chunks says
+            line = json.loads(chunk[0])["line"]
+            self.report.bad.append(
+                (line, "-", f"dòng dài {vi_number(len(chunk[0]))} byte, quá giới hạn một yêu cầu của dịch vụ")
+            )
             return
         if reply.status_code != 200:
             raise _Refused(reply, chunk)

@@ -310,3 +310,26 @@ async def test_the_progress_goes_on_without_a_total_past_a_workbook_that_underst
     assert report.created == len(sent) == 1201
     last = log.getvalue().splitlines()[-1]
     assert last.startswith("nhập cam-ket.xlsx 1.201 (") and "/1 " not in log.getvalue()
+
+
+async def test_a_row_too_large_for_the_service_is_a_bad_row_and_the_import_goes_on(tmp_path):
+    """The service's body limit may be lower than the importer's (NG_MAX_BODY_BYTES differs between them): a 413
+    splits the request, and a row that alone is refused is reported, not the end of the import."""
+    rows = [[f"c{n}", "05/03/2026", "Thường kỳ", "Học Bác"] for n in range(1, 9)]
+    rows[5] = ["c6", "05/03/2026", "Thường kỳ", "Học " * 300]
+    path = write(tmp_path / "so.xlsx", SESSION_HEADER, rows)
+    sent: list[int] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        if len(request.content) > 1000:
+            return httpx.Response(413, json={"detail": "body: larger than 1.000 bytes"})
+        items = json.loads(request.content)["items"]
+        sent.extend(item["line"] for item in items)
+        return httpx.Response(200, json={"results": [{"line": i["line"], "status": "created"} for i in items]})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(service), base_url="http://x") as client:
+        report = await import_book(SESSIONS, path, client, max_bytes=100_000)
+    assert sorted(sent) == [2, 3, 4, 5, 6, 8, 9] and report.created == 7
+    [(line, _, reason)] = report.bad
+    assert line == 7 and reason.endswith("byte, quá giới hạn một yêu cầu của dịch vụ")
+    assert int(reason.removeprefix("dòng dài ").split(" ")[0].replace(".", "")) > 1000

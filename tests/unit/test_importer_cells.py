@@ -83,7 +83,7 @@ def test_a_row_larger_than_a_request_is_a_bad_row_and_the_others_go():
     report = ImportReport()
     chunks = list(_chunks(rows, 4096, report))
     assert [len(chunk) for chunk in chunks] == [2] and report.bad[0][0] == 3
-    assert "quá giới hạn 4096 byte" in report.bad[0][2] and ENVELOPE + len(rows[1][1]) > 4096
+    assert "quá giới hạn 4.096 byte" in report.bad[0][2] and ENVELOPE + len(rows[1][1]) > 4096
 
 
 def test_five_hundred_full_commitments_do_not_fit_one_request_of_the_default_limit():

@@ -75,3 +75,24 @@ async def test_two_requests_racing_with_one_key_give_one_effect_and_one_answer(s
     pool = commitments.runtime.pool
     assert await pool.fetchval("SELECT count(*) FROM commitments WHERE member_id = $1", member.member_id) == 1
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_filings_sent_together_share_transactions_and_each_gets_its_own_answer(
+    system, small_directory, commitments
+):
+    """A group commit (runtime/grouping.py): filings arriving while earlier ones are in their transactions go
+    in together; each still answers 201 with its own commitment and event, as alone."""
+    members = small_directory.members[:16]
+    replies = await asyncio.gather(*(file_commitment(system, commitments, member) for member in members))
+    assert [reply.status_code for reply in replies] == [201] * len(members), [r.text for r in replies]
+    answered = {reply.json()["member_id"]: reply.json() for reply in replies}
+    assert set(answered) == {member.member_id for member in members}
+    pool = commitments.runtime.pool
+    filed = {row["member_id"]: row["commitment_id"] for row in await pool.fetch("SELECT * FROM commitments")}
+    assert filed == {member: body["commitment_id"] for member, body in answered.items()}
+    staged = {str(row["event_id"]) for row in await pool.fetch("SELECT event_id FROM outbox")}
+    assert staged == {body["event_id"] for body in answered.values()}
+    labels = {"service": "commitments", "command": "FileCommitment"}
+    registry = commitments.runtime.metrics.registry
+    assert registry.get_sample_value("neuguong_command_group_size_sum", labels) == len(members)
+    assert registry.get_sample_value("neuguong_command_group_size_count", labels) < len(members)

@@ -14,6 +14,8 @@ keep-alive client, one connection per request in flight; `--client httpx`: httpx
    be 201. Each command is one transaction: idempotency lock and lookup, member and unit path,
    the commitment row, its outbox row and the stored answer. The service's relay publishes the
    events meanwhile, as in production; the time until its outbox is drained is printed too.
+   Then each filing's January self-review, POST /commitments/{id}/self-reflections by its member: the
+   command every member sends every month.
 3. Baseline: the same number of single-row INSERTs (the same content as JSON) into a plain table
    through an asyncpg pool, at the same concurrency.
 4. The same commands without HTTP: the service's command table and its transaction
@@ -307,6 +309,23 @@ async def main() -> None:
                         interval=0.02,
                     )
                     drained = time.perf_counter() - answered
+                    # Each filing's January self-review (tự soi, tự sửa), as its member sends it.
+                    filed_ids = {
+                        (row["member_id"], row["year"]): row["commitment_id"]
+                        for row in await pool.fetch("SELECT member_id, year, commitment_id FROM commitments")
+                    }
+
+                    async def self_review(job) -> None:
+                        member, year = job
+                        path = f"/commitments/{filed_ids[(member.member_id, year)]}/self-reflections"
+                        body = json.dumps({"month": f"{year}-01", "note": "Đã tham gia đầy đủ"}).encode()
+                        headers = {"Authorization": tokens[member.member_id], "Idempotency-Key": f"tu-soi-{path}"}
+                        status, content = await call("POST", path, body, headers)
+                        if status != 201:
+                            raise SystemExit(f"POST {path}: {status} {content.decode()}")
+
+                    async with Usage(server.pid, admin) as review_usage:
+                        review_seconds, review_latencies = await run_at(args.concurrency, jobs, self_review)
                 filed = await pool.fetchval("SELECT count(*) FROM commitments")
                 # One relay batch marks its rows in one statement, so they share published_at (now()).
                 relay_batches = await pool.fetchval("SELECT count(DISTINCT published_at) FROM outbox")
@@ -423,6 +442,15 @@ async def main() -> None:
             note=f"serve --workers {args.workers}, {vi_number(in_flight)} in flight",
         )
     )
+    figures.append(
+        Figure(
+            "POST …/self-reflections",
+            len(jobs),
+            review_seconds,
+            review_latencies,
+            note=f"each filing's January review; {review_usage.note(len(jobs))}",
+        )
+    )
     write_results(
         args.json,
         [
@@ -455,6 +483,13 @@ async def main() -> None:
                 "requests/s",
                 "the command's transaction, no HTTP",
                 figures[3].rate,
+            ),
+            comparison(
+                "POST …/self-reflections, 1 worker",
+                figures[5].rate,
+                "requests/s",
+                "GET /healthz, same process",
+                figures[1].rate,
             ),
             comparison(
                 "POST /commitments p99, 1 worker",

@@ -178,31 +178,67 @@ async def amend_commitment(
 
 
 async def record_self_reflection(
-    conn: asyncpg.Connection, command: RecordSelfReflection, principal: Principal, clock: Clock
-) -> Answer:
-    """The monthly self-review (tự soi, tự sửa): one per month, within the commitment's year."""
-    row, member, path = await access.commitment_in_reach(conn, principal, command.commitment_id, access.COMMITTEES)
-    refuse(logic.month_refusal("month", command.month, row["year"], clock.today()))
-    plan_ids = [item["item_id"] for item in row["content"]["plan"]]
-    refuse(logic.unknown_items(plan_ids, [r.item_id for r in command.items_reviewed]))
-    content = command.model_dump(mode="json", include={"items_reviewed", "note"})
-    if not await store.insert_reflection(conn, command.commitment_id, command.month, content, principal.sub):
-        existing = await store.select_reflection(conn, command.commitment_id, command.month)
-        raise Conflict(
-            "month",
-            f"a self-reflection for {command.month} was already recorded",
-            existing={"month": existing["month"], **existing["content"]},
-        )
-    event = SelfReflectionRecorded(
-        commitment_id=command.commitment_id,
-        member_id=member.member_id,
-        cell_id=member.cell_id,
-        year=row["year"],
-        month=command.month,
-        note=command.note,
-        items_reviewed=[ItemReview(**r.model_dump()) for r in command.items_reviewed],
-    )
-    return Answer.recording(201, {**commitment_view(row), "month": command.month}, event, path)
+    conn: asyncpg.Connection, requests: Sequence[tuple[RecordSelfReflection, Principal]], clock: Clock
+) -> list[Outcome]:
+    """The monthly self-review (tự soi, tự sửa): one per month, within the commitment's year. Grouped, as
+    `file_commitment` (every member reviews in the same days at month's end): the commitments are locked in one
+    statement (in one order), their members looked up in one, every request decided in memory, the new reviews
+    written in one."""
+    rows = await store.lock_commitments(conn, sorted({command.commitment_id for command, _ in requests}))
+    found = await directory.find_members_and_paths(conn, (row["member_id"] for row in rows.values()))
+    decided: list[tuple[RecordSelfReflection, Principal, asyncpg.Record, list[str], dict] | CommandRejected | Forbidden]
+    decided = []
+    for command, principal in requests:
+        try:
+            row = rows.get(command.commitment_id)
+            if row is None:
+                raise NotFound("commitment_id", "unknown commitment")
+            member_id = row["member_id"]
+            _, path = access.reach_member(principal, member_id, found.get(member_id), others=access.COMMITTEES)
+            refuse(logic.month_refusal("month", command.month, row["year"], clock.today()))
+            plan_ids = [item["item_id"] for item in row["content"]["plan"]]
+            refuse(logic.unknown_items(plan_ids, [r.item_id for r in command.items_reviewed]))
+            content = command.model_dump(mode="json", include={"items_reviewed", "note"})
+            decided.append((command, principal, row, path, content))
+        except (CommandRejected, Forbidden) as refusal:
+            decided.append(refusal)
+    # The first request of the group for each commitment and month: its content, and who sent it.
+    first: dict[tuple[str, str], tuple[dict, str]] = {}
+    for decision in decided:
+        if not isinstance(decision, Exception):
+            command, principal, _, _, content = decision
+            first.setdefault((command.commitment_id, command.month), (content, principal.sub))
+    recorded = await store.insert_reflections(conn, [(*key, *first[key]) for key in sorted(first)])
+    before = await store.select_reflections(conn, [key for key in first if key not in recorded])
+    outcomes: list[Outcome] = []
+    for decision in decided:
+        if isinstance(decision, Exception):
+            outcomes.append(decision)
+            continue
+        command, _, row, path, content = decision
+        key = (command.commitment_id, command.month)
+        if key in recorded and first[key][0] is content:
+            member = found[row["member_id"]][0]
+            event = SelfReflectionRecorded(
+                commitment_id=command.commitment_id,
+                member_id=member.member_id,
+                cell_id=member.cell_id,
+                year=row["year"],
+                month=command.month,
+                note=command.note,
+                items_reviewed=[ItemReview(**r.model_dump()) for r in command.items_reviewed],
+            )
+            outcomes.append(Answer.recording(201, {**commitment_view(row), "month": command.month}, event, path))
+        else:
+            existing = first[key][0] if key in recorded else before[key]["content"]
+            outcomes.append(
+                Conflict(
+                    "month",
+                    f"a self-reflection for {command.month} was already recorded",
+                    existing={"month": command.month, **existing},
+                )
+            )
+    return outcomes
 
 
 async def report_commitment(
@@ -423,7 +459,7 @@ COMMANDS = {
     FileCommitment: Grouped(file_commitment),
     FileCommitments: file_commitments,
     AmendCommitment: amend_commitment,
-    RecordSelfReflection: record_self_reflection,
+    RecordSelfReflection: Grouped(record_self_reflection),
     ReportCommitment: report_commitment,
     RateCommitment: rate_commitment,
     RecordSession: record_session,

@@ -33,6 +33,8 @@ INSERT INTO commitment_versions (commitment_id, version, content, reason, change
 """
 # FOR UPDATE: commands on one commitment queue up, so versions and checks never race.
 LOCK_COMMITMENT = "SELECT * FROM commitments WHERE commitment_id = $1 FOR UPDATE"
+# Several, locked in one order (LockRows above the sort), so that two groups sharing some wait, never deadlock.
+LOCK_COMMITMENTS = "SELECT * FROM commitments WHERE commitment_id = ANY($1::text[]) ORDER BY commitment_id FOR UPDATE"
 SELECT_BY_ID = "SELECT * FROM commitments WHERE commitment_id = $1"
 UPDATE_CONTENT = "UPDATE commitments SET content = $2, version = $3, updated_at = now() WHERE commitment_id = $1"
 SELECT_BY_MEMBER = "SELECT * FROM commitments WHERE member_id = $1 ORDER BY year DESC"
@@ -40,11 +42,16 @@ SELECT_VERSIONS = "SELECT * FROM commitment_versions WHERE commitment_id = ANY($
 SELECT_REFLECTIONS = "SELECT * FROM self_reflections WHERE commitment_id = ANY($1) ORDER BY month"
 SELECT_REPORTS = "SELECT * FROM commitment_reports WHERE commitment_id = ANY($1)"
 SELECT_RATINGS = "SELECT * FROM commitment_ratings WHERE commitment_id = ANY($1)"
-INSERT_REFLECTION = """
-INSERT INTO self_reflections (commitment_id, month, content, recorded_by) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING
+# Many months' self-reflections in one statement (a group of them); the (commitment, month) of each written.
+INSERT_REFLECTIONS = """
+INSERT INTO self_reflections (commitment_id, month, content, recorded_by)
+SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[])
+ON CONFLICT DO NOTHING RETURNING commitment_id, month
 """
-SELECT_REFLECTION = "SELECT * FROM self_reflections WHERE commitment_id = $1 AND month = $2"
+SELECT_REFLECTIONS_OF = """
+SELECT r.* FROM self_reflections r
+JOIN unnest($1::text[], $2::text[]) AS k(commitment_id, month) USING (commitment_id, month)
+"""
 INSERT_REPORT = """
 INSERT INTO commitment_reports (commitment_id, content, on_time_percent, all_limitations_remedied, self_rating,
                                 reported_by)
@@ -128,6 +135,11 @@ async def lock_commitment(conn: asyncpg.Connection, commitment_id: str) -> async
     return await conn.fetchrow(LOCK_COMMITMENT, commitment_id)
 
 
+async def lock_commitments(conn: asyncpg.Connection, commitment_ids: list[str]) -> dict[str, asyncpg.Record]:
+    """Commitments by id, locked until the end of the transaction (in one order)."""
+    return {row["commitment_id"]: row for row in await conn.fetch(LOCK_COMMITMENTS, commitment_ids)}
+
+
 async def select_commitment_by_id(conn: asyncpg.Connection, commitment_id: str) -> asyncpg.Record | None:
     """A commitment by id."""
     return await conn.fetchrow(SELECT_BY_ID, commitment_id)
@@ -156,14 +168,25 @@ async def select_history(conn: asyncpg.Connection, ids: list[str]) -> dict[str, 
     }
 
 
-async def insert_reflection(conn: asyncpg.Connection, commitment_id: str, month: str, content: dict, by: str) -> bool:
-    """Record a month's self-reflection; False when that month already has one."""
-    return (await conn.execute(INSERT_REFLECTION, commitment_id, month, content, by)).endswith(" 1")
+async def insert_reflections(
+    conn: asyncpg.Connection, reflections: list[tuple[str, str, dict, str]]
+) -> set[tuple[str, str]]:
+    """Record months' self-reflections (commitment, month, content, by); the (commitment, month) of each recorded,
+    a month that already has one left as it was."""
+    if not reflections:
+        return set()
+    rows = await conn.fetch(INSERT_REFLECTIONS, *(list(column) for column in zip(*reflections, strict=True)))
+    return {(row["commitment_id"], row["month"]) for row in rows}
 
 
-async def select_reflection(conn: asyncpg.Connection, commitment_id: str, month: str) -> asyncpg.Record | None:
-    """The self-reflection of a month."""
-    return await conn.fetchrow(SELECT_REFLECTION, commitment_id, month)
+async def select_reflections(
+    conn: asyncpg.Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], asyncpg.Record]:
+    """The self-reflections of these (commitment, month), by (commitment, month)."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(SELECT_REFLECTIONS_OF, [c for c, _ in keys], [m for _, m in keys])
+    return {(row["commitment_id"], row["month"]): row for row in rows}
 
 
 async def insert_report(

@@ -15,7 +15,7 @@ from neuguong.runtime.http import transact
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.settings import Settings
 from schemas import decode
-from services.commitments.commands import FileCommitment
+from services.commitments.commands import FileCommitment, RecordSelfReflection
 from tests.handlers.layer import STRAY, add_stray_member, at, command_layer, principal
 
 pytestmark = pytest.mark.handlers
@@ -73,6 +73,49 @@ def requests(source, seed):
     return sent
 
 
+def review(commitment_id, month, note="Đã tham gia đầy đủ", item="p1"):
+    return RecordSelfReflection(
+        commitment_id=commitment_id,
+        month=month,
+        items_reviewed=[{"item_id": item, "progress": "Đang làm"}],
+        note=note,
+    )
+
+
+def reviews(source, seed, commitments):
+    """Monthly self-reviews of the commitments filed (`commitments`: member -> commitment id), as clients send
+    them: members for themselves, the province for anyone, a month reviewed twice, retries and reused keys, a
+    member reviewing another's commitment, unknown commitments and plan items, months outside the year or to come."""
+    rng = random.Random(seed)
+    members = [m for m in source.members if m.member_id in commitments]
+    sent = []
+    for n in range(80):
+        member = rng.choice(members)
+        own = principal(member.member_id, "member", member.cell_id)
+        ours = commitments[member.member_id]
+        month = rng.choice(["2026-01", "2026-02", "2026-03"])
+        kind = rng.choices(range(8), [6, 4, 2, 2, 1, 1, 1, 1])[0]
+        if kind == 0:
+            sent.append((own, f"key-{n}", review(ours, month)))
+        elif kind == 1:
+            sent.append((PROVINCE, f"key-{n}", review(ours, month, note=f"Ghi chú {n}")))
+        elif kind == 2 and sent:
+            sent.append(rng.choice(sent))
+        elif kind == 3 and sent:
+            actor, key, _ = rng.choice(sent)
+            sent.append((actor, key, review(ours, "2026-02", note=f"Khác {n}")))
+        elif kind == 4:
+            other = rng.choice([m for m in members if m.member_id != member.member_id])
+            sent.append((own, f"key-{n}", review(commitments[other.member_id], month)))
+        elif kind == 5:
+            sent.append((PROVINCE, f"key-{n}", review("cam-ket-khong-co", month)))
+        elif kind == 6:
+            sent.append((PROVINCE, f"key-{n}", review(ours, month, item="p9")))
+        else:
+            sent.append((PROVINCE, f"key-{n}", review(ours, rng.choice(["2025-12", "2026-09"]))))
+    return sent
+
+
 def settled(outcome):
     """A request's outcome without what each run generates anew."""
     if isinstance(outcome, CommandRejected):
@@ -96,15 +139,26 @@ async def written(layer):
     versions = await layer.pool.fetchval(
         "SELECT count(*) FROM commitment_versions v JOIN commitments c USING (commitment_id) WHERE v.version = 1"
     )
-    answers = sorted(
-        (r["actor"], r["key"], r["request_hash"], r["status_code"], str(sorted(set(r["response"]) - GENERATED)))
+    reflections = sorted(
+        (r["member_id"], r["month"], r["content"], r["recorded_by"])
+        for r in await layer.pool.fetch(
+            "SELECT c.member_id, r.* FROM self_reflections r JOIN commitments c USING (commitment_id)"
+        )
+    )
+    answers = sorted(  # without the fingerprints, which hold the commitment ids of each run
+        (
+            r["actor"],
+            r["key"],
+            r["status_code"],
+            str(sorted((k, v) for k, v in r["response"].items() if k not in GENERATED)),
+        )
         for r in await layer.pool.fetch("SELECT * FROM idempotency")
     )
     events = [decode(r["body"]) for r in await layer.pool.fetch("SELECT body FROM outbox ORDER BY id")]
     staged = [
         (e.event_type, e.actor, e.unit_path, {k: v for k, v in e.payload.items() if k not in GENERATED}) for e in events
     ]
-    return commitments, versions, answers, staged
+    return commitments, versions, reflections, answers, staged
 
 
 def groups_of(layer, **settings):
@@ -119,33 +173,66 @@ async def sent_together(groups, sent):
     )
 
 
+async def both_ways(source, largest, make_requests, filed=()):
+    """The requests sent one by one, each in its transaction, then at once in groups of at most `largest`, each
+    way on a fresh schema where the members `filed` have filed for 2026 first: (outcomes alone, outcomes
+    together, written alone, written together, groups run)."""
+    ways = []
+    for together in (False, True):
+        async for layer in fresh_layer(source):
+            commitments = {}
+            for member in filed:
+                answer = await layer.run(filing(member), PROVINCE)
+                commitments[member] = answer.body["commitment_id"]
+            sent = make_requests(commitments)
+            groups = groups_of(layer, command_groups_in_flight=1, command_group_max=largest)
+            if together:
+                outcomes = await sent_together(groups, sent)
+            else:
+                outcomes = []
+                for actor, key, command in sent:
+                    try:
+                        outcomes.append(
+                            await transact(layer.pool, layer.bus, groups.settings, MARCH, actor, key, command)
+                        )
+                    except Exception as refusal:
+                        outcomes.append(refusal)
+            ways.append((outcomes, await written(layer), groups.metrics.registry))
+    (alone, expected, _), (together, got, registry) = ways
+    return alone, together, expected, got, registry
+
+
+def groups_run(registry, command):
+    return registry.get_sample_value(
+        "neuguong_command_group_size_count", {"service": "commitments", "command": command}
+    )
+
+
 @pytest.mark.parametrize(("seed", "largest"), [(1, 7), (2, 100), (3, 3), (4, 20)])
-async def test_a_group_answers_each_request_as_it_would_be_answered_alone(small_directory, seed, largest):
-    sent = requests(small_directory, seed)
-    alone = []
-    async for layer in fresh_layer(small_directory):
-        settings = Settings(service="commitments")
-        for actor, key, command in sent:
-            try:
-                alone.append(await transact(layer.pool, layer.bus, settings, MARCH, actor, key, command))
-            except Exception as refusal:
-                alone.append(refusal)
-        expected = await written(layer)
-
-    async for layer in fresh_layer(small_directory):
-        groups = groups_of(layer, command_groups_in_flight=1, command_group_max=largest)
-        together = await sent_together(groups, sent)
-        got = await written(layer)
-        sizes = groups.metrics.registry.get_sample_value(
-            "neuguong_command_group_size_count", {"service": "commitments", "command": "FileCommitment"}
-        )
-
+async def test_a_group_of_filings_answers_each_as_it_would_be_answered_alone(small_directory, seed, largest):
+    alone, together, expected, got, registry = await both_ways(
+        small_directory, largest, lambda _: requests(small_directory, seed)
+    )
     assert [settled(o) for o in together] == [settled(o) for o in alone]
     assert got == expected
     kinds = {settled(o)[0] for o in alone}
     assert {201, "Conflict", "Forbidden", "CommandRejected", "NotYetKnown"} <= kinds, "every outcome exercised"
     assert any(settled(o)[:2] == (201, True) for o in alone), "a replay exercised"
-    assert sizes is not None and sizes < len(sent) / 2, "the requests should have run in groups"
+    assert groups_run(registry, "FileCommitment") < len(alone) / 2, "the requests should have run in groups"
+
+
+@pytest.mark.parametrize(("seed", "largest"), [(1, 7), (2, 100), (3, 3)])
+async def test_a_group_of_self_reviews_answers_each_as_it_would_be_answered_alone(small_directory, seed, largest):
+    filed = [m.member_id for m in small_directory.members[:8]]
+    alone, together, expected, got, registry = await both_ways(
+        small_directory, largest, lambda commitments: reviews(small_directory, seed, commitments), filed
+    )
+    assert [settled(o) for o in together] == [settled(o) for o in alone]
+    assert got == expected
+    kinds = {settled(o)[0] for o in alone}
+    assert {201, "Conflict", "Forbidden", "CommandRejected", "NotFound"} <= kinds, "every outcome exercised"
+    assert any(settled(o)[:2] == (201, True) for o in alone), "a replay exercised"
+    assert groups_run(registry, "RecordSelfReflection") < len(alone) / 2, "the requests should have run in groups"
 
 
 async def test_a_group_that_fails_runs_its_requests_one_by_one(small_directory):

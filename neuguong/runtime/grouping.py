@@ -9,20 +9,25 @@ groups of a kind at once) runs at once, alone; only requests that arrive while e
 so a group is as large as the load makes it (at most `command_group_max`), and a request waits no longer than
 it would have waited for a connection.
 
-Each request is answered as if it had run alone, after the requests before it in its group:
+Each request is answered as if it had run alone, after the requests before it in its group (two groups in
+their transactions at once are as concurrent as two requests were before groups):
 - its Idempotency-Key: the keys of a group are locked together (in one order, so two groups never deadlock)
   and read after the locks; a group ends before a request whose key it already holds, so that request replays
-  the earlier one's answer, as it would have, and the requests keep the order they came in;
+  the earlier one's answer, as it would have;
 - its command: by the grouped handler, whose contract is exactly that (services/commitments `file_commitment`;
   tests/handlers/test_grouped_commands.py holds a group to the same requests sent one by one);
 - its events and its stored answer: staged and stored with the group's, each with its own actor and
   correlation.
 
-A group that fails as a whole (an outage, a deadlock, an event too large for the broker) is run again one
-request at a time, each in a transaction of its own, so a request's failure is its own, as before.
+A group that fails as a whole (a deadlock, an event too large for the broker) runs its requests again, each in
+a transaction of its own, all at once, so a request's failure is its own, as before groups. So does a group that
+waited for a lock longer than `command_group_lock_timeout_ms` (another transaction's uncommitted commitment of
+the same member and year, a key in flight in another process): one request meeting a lock must not hold up the
+others of its group, nor the slot. The database out of reach fails every request of the group at once (503).
 """
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -34,6 +39,7 @@ from neuguong.runtime import idempotency
 from neuguong.runtime.auth import Principal
 from neuguong.runtime.clock import Clock
 from neuguong.runtime.commands import Answer, CommandBus
+from neuguong.runtime.errors import is_outage
 from neuguong.runtime.input import Command
 from neuguong.runtime.metrics import RuntimeMetrics
 from neuguong.runtime.outbox import EventMeta
@@ -82,7 +88,8 @@ class CommandGroups:
         self._waiting.setdefault(kind, deque()).append(request)
         if self._in_flight.get(kind, 0) < self.settings.command_groups_in_flight:
             self._in_flight[kind] = self._in_flight.get(kind, 0) + 1
-            task = asyncio.create_task(self._serve(kind), name=f"group-{kind.__name__}")
+            # A context of its own: the slot outlives the request that started it (its correlation id).
+            task = asyncio.create_task(self._serve(kind), name=f"group-{kind.__name__}", context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(request.answered)
@@ -104,18 +111,19 @@ class CommandGroups:
             self._in_flight[kind] -= 1
 
     async def _settle(self, group: list["_Request"]) -> None:
+        # A group waits for no lock longer than the timeout: past it, the requests run one per transaction.
+        timeout = self.settings.command_group_lock_timeout_ms if len(group) > 1 else None
         try:
-            settled = await transact_group(self.pool, self.bus, self.clock, group)
+            settled = await transact_group(self.pool, self.bus, self.clock, group, lock_timeout_ms=timeout)
         except Exception as error:
-            if len(group) == 1:
-                settled = [error]
+            if len(group) == 1 or is_outage(error):  # the database out of reach fails every request alike, at once
+                settled = [error] * len(group)
             else:
                 log.warning(
-                    "a group of commands failed; its requests run one by one",
+                    "a group of commands failed; its requests run one per transaction",
                     extra={"command": type(group[0].command).__name__, "requests": len(group), "error": repr(error)},
                 )
-                for request in group:
-                    await self._settle([request])
+                await asyncio.gather(*(self._settle([request]) for request in group))
                 return
         for request, outcome in zip(group, settled, strict=True):
             if isinstance(outcome, Exception):
@@ -137,11 +145,16 @@ def _take(waiting: deque[_Request], most: int) -> list[_Request]:
     return group
 
 
-async def transact_group(pool: asyncpg.Pool, bus: CommandBus, clock: Clock, group: list[_Request]) -> list[Settled]:
+async def transact_group(
+    pool: asyncpg.Pool, bus: CommandBus, clock: Clock, group: list[_Request], *, lock_timeout_ms: int | None = None
+) -> list[Settled]:
     """`http.transact` of a group of requests of one grouped command, in one transaction: each request's answer
-    and whether it was replayed, or the refusal it raises (which wrote nothing)."""
+    and whether it was replayed, or the refusal it raises (which wrote nothing). With `lock_timeout_ms`, a lock
+    waited for longer fails the whole group (asyncpg.LockNotAvailableError)."""
     async with pool.acquire() as conn, conn.transaction():
-        recalled = await idempotency.recall_all(conn, [request.keyed for request in group])
+        recalled = await idempotency.recall_all(
+            conn, [request.keyed for request in group], lock_timeout_ms=lock_timeout_ms
+        )
         # None for now where no answer was stored: the request runs below.
         settled: list[Settled | None] = [(got, True) if isinstance(got, Answer) else got for got in recalled]
         fresh = [n for n, got in enumerate(recalled) if got is None]

@@ -12,10 +12,12 @@ from neuguong.runtime.errors import CommandRejected
 from neuguong.runtime.input import Command
 
 # Requests with one key wait for each other, so the second sees the first's answer: the locks, then the read
-# on a fresh snapshot, in one round trip for any number of keys (migrations/0006_idempotency_recall_all.sql).
-RECALL = (
-    f"SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2)"
-)
+# on a fresh snapshot, in one round trip for any number of keys, with a lock timeout for the rest of the
+# transaction when one is given (migrations/0007_idempotency_recall_all_lock_timeout.sql).
+RECALL = f"""
+SELECT actor, key, request_hash, status_code, response
+FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2, $3)
+"""
 INSERT_ANSWERS = """
 INSERT INTO idempotency (actor, key, request_hash, status_code, response)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
@@ -39,10 +41,14 @@ async def recall(conn: asyncpg.Connection, actor: str, key: str, fingerprint: st
     return answer
 
 
-async def recall_all(conn: asyncpg.Connection, requests: Sequence[Keyed]) -> list[Answer | CommandRejected | None]:
+async def recall_all(
+    conn: asyncpg.Connection, requests: Sequence[Keyed], *, lock_timeout_ms: int | None = None
+) -> list[Answer | CommandRejected | None]:
     """`recall` of many requests, each of its own key: the stored answer, the refusal of a different request
-    under a used key, or None."""
-    rows = await conn.fetch(RECALL, [actor for actor, _, _ in requests], [key for _, key, _ in requests])
+    under a used key, or None. With `lock_timeout_ms`, any lock the transaction waits for from here on (these
+    keys' too) fails it past that long (asyncpg.LockNotAvailableError)."""
+    timeout = None if lock_timeout_ms is None else f"{lock_timeout_ms}ms"
+    rows = await conn.fetch(RECALL, [actor for actor, _, _ in requests], [key for _, key, _ in requests], timeout)
     stored = {(row["actor"], row["key"]): row for row in rows}
     answers: list[Answer | CommandRejected | None] = []
     for actor, key, fingerprint in requests:

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         "arriving while all are busy wait and run together in the next",
     )
     command_group_max: int = Field(default=100, ge=1, description="the most requests of one group")
+    command_group_lock_timeout_ms: int = Field(
+        default=100,
+        ge=1,
+        description="a group waiting longer for a lock another transaction holds runs its requests one per "
+        "transaction instead",
+    )
     consumer_batch_size: int = 500
     consumer_write_lanes: int = Field(
         default=2,

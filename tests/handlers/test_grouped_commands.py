@@ -9,13 +9,16 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from neuguong.runtime.auth import Forbidden
+from neuguong.runtime.commands import CommandBus
 from neuguong.runtime.errors import CommandRejected
 from neuguong.runtime.grouping import CommandGroups
 from neuguong.runtime.http import transact
 from neuguong.runtime.metrics import RuntimeMetrics
+from neuguong.runtime.outbox import EventMeta
 from neuguong.runtime.settings import Settings
 from schemas import decode
 from services.commitments.commands import FileCommitment, RecordSelfReflection
+from services.commitments.handlers import COMMANDS
 from tests.handlers.layer import STRAY, add_stray_member, at, command_layer, principal
 
 pytestmark = pytest.mark.handlers
@@ -252,3 +255,54 @@ async def test_a_group_that_fails_runs_its_requests_one_by_one(small_directory):
     assert [getattr(o, "status", None) or o[0].status for o in together] == [201, 201, 201, 413, 201, 201]
     assert filed == set(members) - {members[3]}
     assert staged == stored == 5
+
+
+async def test_a_lock_held_elsewhere_holds_up_only_the_requests_that_meet_it(small_directory):
+    """An import's uncommitted commitment of a member and year: the filings of that member wait for it, as alone;
+    the others of their group do not (past the group's lock timeout its requests run one per transaction)."""
+    members = [m.member_id for m in small_directory.members[:21]]
+    held, others = members[0], members[1:]
+    sent = [(PROVINCE, "key-held-1", filing(held)), (PROVINCE, "key-held-2", filing(held, note="Lần hai"))]
+    sent += [(PROVINCE, f"key-{member}", filing(member)) for member in others]
+    async for layer in fresh_layer(small_directory):
+        groups = groups_of(layer)  # the defaults: two slots, a lock timeout of 100 ms
+        async with layer.pool.acquire() as importing:
+            transaction = importing.transaction()
+            await transaction.start()
+            await layer.bus.handle(importing, filing(held), PROVINCE, MARCH, EventMeta("commitments", "nhap", "x"))
+            answers = [asyncio.ensure_future(groups.run(actor, key, command)) for actor, key, command in sent]
+            done, _ = await asyncio.wait(answers[2:], timeout=30)
+            waiting = [not answer.done() for answer in answers[:2]]
+            await transaction.commit()
+        outcomes = await asyncio.gather(*answers, return_exceptions=True)
+
+    assert len(done) == len(others), "the other filings were answered while the import held its lock"
+    assert waiting == [True, True], "the held member's filings waited for the import"
+    assert [settled(o)[0] for o in outcomes] == ["Conflict", "Conflict"] + [201] * len(others)
+
+
+class Unreachable:
+    """A pool whose database cannot be reached: each connection attempt fails after a moment."""
+
+    attempts = 0
+
+    def acquire(self):
+        return self
+
+    async def __aenter__(self):
+        self.attempts += 1
+        await asyncio.sleep(0.05)
+        raise ConnectionRefusedError("connection refused")
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+async def test_an_outage_fails_every_request_of_a_group_at_once():
+    settings = Settings(service="commitments")
+    pool = Unreachable()
+    groups = CommandGroups(pool, CommandBus(COMMANDS), settings, MARCH, RuntimeMetrics(CollectorRegistry()))
+    sent = [(PROVINCE, f"key-{n}", filing(f"m{n}")) for n in range(30)]
+    outcomes = await sent_together(groups, sent)
+    assert all(isinstance(o, ConnectionRefusedError) for o in outcomes)
+    assert pool.attempts <= settings.command_groups_in_flight, "one attempt a group, not one a request"

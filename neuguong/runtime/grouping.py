@@ -6,16 +6,17 @@ BEGIN, the key's lock and stored answer, the member and their path, the insert, 
 answer, COMMIT (bench/README.md). Together, requests share them: one statement per step for the whole group,
 one WAL flush. Nothing waits for a group to fill: a request that finds a free slot (`command_groups_in_flight`
 groups of a kind at once) runs at once, alone; only requests that arrive while every slot is busy are grouped,
-so a group is as large as the load makes it (at most `command_group_max`), and a request waits no longer than
-it would have waited for a connection.
+so a group is as large as the load makes it (at most `command_group_max`), and a request waits at most for a
+group ahead of it to commit.
 
 Each request is answered as if it had run alone, after the requests before it in its group (two groups in
 their transactions at once are as concurrent as two requests were before groups):
 - its Idempotency-Key: the keys of a group are locked together (in one order, so two groups never deadlock)
   and read after the locks; a group ends before a request whose key it already holds, so that request replays
   the earlier one's answer, as it would have;
-- its command: by the grouped handler, whose contract is exactly that (services/commitments `file_commitment`;
-  tests/handlers/test_grouped_commands.py holds a group to the same requests sent one by one);
+- its command: by the grouped handler, whose contract is exactly that (services/commitments `file_commitment`
+  and `record_self_reflection`; tests/handlers/test_grouped_commands.py holds groups to the same requests sent
+  one by one);
 - its events and its stored answer: staged and stored with the group's, each with its own actor and
   correlation.
 

@@ -20,19 +20,22 @@ their transactions at once are as concurrent as two requests were before groups)
 - its events and its stored answer: staged and stored with the group's, each with its own actor and
   correlation.
 
-A group that fails as a whole (a deadlock, an event too large for the broker) runs its requests again, each in
-a transaction of its own, all at once, so a request's failure is its own, as before groups. So does a group that
-waited for a lock longer than `command_group_lock_timeout_ms` (another transaction's uncommitted commitment of
-the same member and year, a key in flight in another process): one request meeting a lock must not hold up the
-others of its group, nor the slot. The database out of reach fails every request of the group at once (503).
+A group waits for no lock longer than `command_group_lock_timeout_ms` (another transaction's uncommitted
+commitment of the same member and year, a key in flight in another process or slot), and the timeout is put back
+before its COMMIT. Past it, or when the group fails as a whole (a deadlock, an event too large for the broker),
+its requests run again, each in a transaction of its own, all at once and outside the slots, waiting for
+whatever lock they meet, as requests did before groups (and as concurrent with each other). So a request that
+meets a lock holds up neither its group nor a slot, and its failure is its own. The database out of reach fails
+every request of a group at once (503).
 """
 
 import asyncio
 import contextvars
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 
@@ -89,10 +92,7 @@ class CommandGroups:
         self._waiting.setdefault(kind, deque()).append(request)
         if self._in_flight.get(kind, 0) < self.settings.command_groups_in_flight:
             self._in_flight[kind] = self._in_flight.get(kind, 0) + 1
-            # A context of its own: the slot outlives the request that started it (its correlation id).
-            task = asyncio.create_task(self._serve(kind), name=f"group-{kind.__name__}", context=contextvars.Context())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start(self._serve(kind), f"group-{kind.__name__}")
         return await asyncio.shield(request.answered)
 
     async def _serve(self, kind: type) -> None:
@@ -104,33 +104,60 @@ class CommandGroups:
                 self.metrics.command_group_size.labels(self.settings.service, kind.__name__).observe(len(group))
                 try:
                     await self._settle(group)
-                finally:
+                except asyncio.CancelledError:  # the service is stopping
                     for request in group:
-                        if not request.answered.done():  # cancelled while settling: the service is stopping
+                        if not request.answered.done():
                             request.answered.set_exception(RuntimeError("the service stopped before the answer"))
+                    raise
         finally:
             self._in_flight[kind] -= 1
 
     async def _settle(self, group: list["_Request"]) -> None:
-        # A group waits for no lock longer than the timeout: past it, the requests run one per transaction.
-        timeout = self.settings.command_group_lock_timeout_ms if len(group) > 1 else None
+        """Run a group and answer its requests. Past its lock timeout, or on any failure of the group as a whole
+        but an outage, its requests go on one transaction each, outside the slots (`_alone`), so the slot serves
+        the next group meanwhile."""
+        timeout = self.settings.command_group_lock_timeout_ms
         try:
             settled = await transact_group(self.pool, self.bus, self.clock, group, lock_timeout_ms=timeout)
         except Exception as error:
-            if len(group) == 1 or is_outage(error):  # the database out of reach fails every request alike, at once
+            if is_outage(error):  # the database out of reach fails every request alike, at once
                 settled = [error] * len(group)
-            else:
-                log.warning(
-                    "a group of commands failed; its requests run one per transaction",
+            elif len(group) > 1 or isinstance(error, asyncpg.LockNotAvailableError):
+                log.info(
+                    "a group of commands runs one request per transaction",
                     extra={"command": type(group[0].command).__name__, "requests": len(group), "error": repr(error)},
                 )
-                await asyncio.gather(*(self._settle([request]) for request in group))
+                for request in group:
+                    self._start(self._alone(request), f"alone-{type(request.command).__name__}")
                 return
-        for request, outcome in zip(group, settled, strict=True):
-            if isinstance(outcome, Exception):
-                request.answered.set_exception(outcome)
             else:
-                request.answered.set_result(outcome)
+                settled = [error]
+        for request, outcome in zip(group, settled, strict=True):
+            _answer(request, outcome)
+
+    async def _alone(self, request: "_Request") -> None:
+        """One request in a transaction of its own, waiting for whatever lock it meets, as before groups."""
+        try:
+            (outcome,) = await transact_group(self.pool, self.bus, self.clock, [request])
+        except asyncio.CancelledError:
+            request.answered.set_exception(RuntimeError("the service stopped before the answer"))
+            raise
+        except Exception as error:
+            outcome = error
+        _answer(request, outcome)
+
+    def _start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        # A context of its own: the task outlives the request that started it (its correlation id).
+        task = asyncio.create_task(work, name=name, context=contextvars.Context())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _answer(request: "_Request", outcome: "Settled") -> None:
+    if isinstance(outcome, Exception):
+        request.answered.set_exception(outcome)
+    else:
+        request.answered.set_result(outcome)
 
 
 def _take(waiting: deque[_Request], most: int) -> list[_Request]:
@@ -165,7 +192,11 @@ async def transact_group(
             for n, outcome in zip(fresh, outcomes, strict=True):
                 settled[n] = (outcome, False) if isinstance(outcome, Answer) else outcome
             answered = [(group[n].keyed, outcome) for n, outcome in zip(fresh, outcomes, strict=True)]
-            await idempotency.remember_all(conn, [(keyed, a) for keyed, a in answered if isinstance(a, Answer)])
+            await idempotency.remember_all(
+                conn,
+                [(keyed, a) for keyed, a in answered if isinstance(a, Answer)],
+                restore_lock_timeout=lock_timeout_ms is not None,
+            )
     return cast(list[Settled], settled)
 
 

@@ -12,15 +12,25 @@ from neuguong.runtime.errors import CommandRejected
 from neuguong.runtime.input import Command
 
 # Requests with one key wait for each other, so the second sees the first's answer: the locks, then the read
-# on a fresh snapshot, in one round trip for any number of keys, with a lock timeout for the rest of the
-# transaction when one is given (migrations/0007_idempotency_recall_all_lock_timeout.sql).
+# on a fresh snapshot, in one round trip for any number of keys (migrations/0006_idempotency_recall_all.sql);
+# for a group, with a lock timeout for what its transaction does next (0007_idempotency_recall_all_for_groups.sql).
 RECALL = f"""
-SELECT actor, key, request_hash, status_code, response
-FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2, $3)
+SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2)
+"""
+RECALL_WITH_LOCK_TIMEOUT = f"""
+SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2, $3)
 """
 INSERT_ANSWERS = """
 INSERT INTO idempotency (actor, key, request_hash, status_code, response)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
+"""
+# The same, the lock timeout put back as it was before RECALL_WITH_LOCK_TIMEOUT first (an InitPlan, run before
+# the first row): it is the transaction's last statement, and the timeout must not reach its COMMIT.
+INSERT_ANSWERS_RESTORING = """
+WITH restored AS (SELECT set_config('lock_timeout', current_setting('neuguong.lock_timeout_before'), true))
+INSERT INTO idempotency (actor, key, request_hash, status_code, response)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
+WHERE (SELECT count(*) FROM restored) >= 0
 """
 
 Keyed = tuple[str, str, str]
@@ -46,9 +56,13 @@ async def recall_all(
 ) -> list[Answer | CommandRejected | None]:
     """`recall` of many requests, each of its own key: the stored answer, the refusal of a different request
     under a used key, or None. With `lock_timeout_ms`, any lock the transaction waits for from here on (these
-    keys' too) fails it past that long (asyncpg.LockNotAvailableError)."""
-    timeout = None if lock_timeout_ms is None else f"{lock_timeout_ms}ms"
-    rows = await conn.fetch(RECALL, [actor for actor, _, _ in requests], [key for _, key, _ in requests], timeout)
+    keys' too) fails it past that long (asyncpg.LockNotAvailableError), until `remember_all` with
+    `restore_lock_timeout` puts it back."""
+    actors, keys = [actor for actor, _, _ in requests], [key for _, key, _ in requests]
+    if lock_timeout_ms is None:
+        rows = await conn.fetch(RECALL, actors, keys)
+    else:
+        rows = await conn.fetch(RECALL_WITH_LOCK_TIMEOUT, actors, keys, f"{lock_timeout_ms}ms")
     stored = {(row["actor"], row["key"]): row for row in rows}
     answers: list[Answer | CommandRejected | None] = []
     for actor, key, fingerprint in requests:
@@ -67,11 +81,14 @@ async def remember(conn: asyncpg.Connection, actor: str, key: str, fingerprint: 
     await remember_all(conn, [((actor, key, fingerprint), answer)])
 
 
-async def remember_all(conn: asyncpg.Connection, answered: Sequence[tuple[Keyed, Answer]]) -> None:
-    """`remember` of many requests in one statement."""
+async def remember_all(
+    conn: asyncpg.Connection, answered: Sequence[tuple[Keyed, Answer]], *, restore_lock_timeout: bool = False
+) -> None:
+    """`remember` of many requests in one statement; with `restore_lock_timeout`, the lock timeout `recall_all`
+    set is put back first (nothing is left to wait for but the COMMIT)."""
     if answered:
         await conn.execute(
-            INSERT_ANSWERS,
+            INSERT_ANSWERS_RESTORING if restore_lock_timeout else INSERT_ANSWERS,
             [actor for (actor, _, _), _ in answered],
             [key for (_, key, _), _ in answered],
             [fingerprint for (_, _, fingerprint), _ in answered],

@@ -8,8 +8,9 @@ import random
 import pytest
 from prometheus_client import CollectorRegistry
 
+from neuguong.runtime import idempotency
 from neuguong.runtime.auth import Forbidden
-from neuguong.runtime.commands import CommandBus
+from neuguong.runtime.commands import Answer, CommandBus
 from neuguong.runtime.errors import CommandRejected
 from neuguong.runtime.grouping import CommandGroups
 from neuguong.runtime.http import transact
@@ -257,9 +258,11 @@ async def test_a_group_that_fails_runs_its_requests_one_by_one(small_directory):
     assert staged == stored == 5
 
 
-async def test_a_lock_held_elsewhere_holds_up_only_the_requests_that_meet_it(small_directory):
+@pytest.mark.parametrize("arriving", ["together", "one by one"])
+async def test_a_lock_held_elsewhere_holds_up_only_the_requests_that_meet_it(small_directory, arriving):
     """An import's uncommitted commitment of a member and year: the filings of that member wait for it, as alone;
-    the others of their group do not (past the group's lock timeout its requests run one per transaction)."""
+    the others do not, whether they share a group with them (past the group's lock timeout its requests run one
+    transaction each) or come after them while those filings hold both slots."""
     members = [m.member_id for m in small_directory.members[:21]]
     held, others = members[0], members[1:]
     sent = [(PROVINCE, "key-held-1", filing(held)), (PROVINCE, "key-held-2", filing(held, note="Lần hai"))]
@@ -270,7 +273,11 @@ async def test_a_lock_held_elsewhere_holds_up_only_the_requests_that_meet_it(sma
             transaction = importing.transaction()
             await transaction.start()
             await layer.bus.handle(importing, filing(held), PROVINCE, MARCH, EventMeta("commitments", "nhap", "x"))
-            answers = [asyncio.ensure_future(groups.run(actor, key, command)) for actor, key, command in sent]
+            answers = []
+            for n, (actor, key, command) in enumerate(sent):
+                answers.append(asyncio.ensure_future(groups.run(actor, key, command)))
+                if arriving == "one by one" and n < 2:
+                    await asyncio.sleep(0.3)  # each of the held member's filings in a slot of its own, waiting
             done, _ = await asyncio.wait(answers[2:], timeout=30)
             waiting = [not answer.done() for answer in answers[:2]]
             await transaction.commit()
@@ -279,6 +286,19 @@ async def test_a_lock_held_elsewhere_holds_up_only_the_requests_that_meet_it(sma
     assert len(done) == len(others), "the other filings were answered while the import held its lock"
     assert waiting == [True, True], "the held member's filings waited for the import"
     assert [settled(o)[0] for o in outcomes] == ["Conflict", "Conflict"] + [201] * len(others)
+
+
+async def test_a_group_s_lock_timeout_is_put_back_before_its_commit(small_directory):
+    """The timeout must not reach the COMMIT, which may wait for PostgreSQL's NOTIFY lock behind other commits."""
+    async for layer in fresh_layer(small_directory):
+        async with layer.pool.acquire() as conn, conn.transaction():
+            before = await conn.fetchval("SHOW lock_timeout")
+            await idempotency.recall_all(conn, [("tinh-uy", "key-1", "f")], lock_timeout_ms=100)
+            during = await conn.fetchval("SHOW lock_timeout")
+            answer = Answer(201, {"ok": True})
+            await idempotency.remember_all(conn, [(("tinh-uy", "key-1", "f"), answer)], restore_lock_timeout=True)
+            after = await conn.fetchval("SHOW lock_timeout")
+    assert (before, during, after) == ("0", "100ms", "0")
 
 
 class Unreachable:

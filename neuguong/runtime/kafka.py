@@ -1,9 +1,12 @@
 """How every Kafka client of the system connects: bootstrap servers and, in production, SASL/SCRAM over TLS."""
 
+import functools
 import random
 import ssl
 from typing import Any
 
+from aiokafka.conn import AIOKafkaConnection, CloseReason
+from aiokafka.errors import KafkaConnectionError
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 from murmurhash2 import murmurhash2
 
@@ -20,6 +23,34 @@ def key_partitioner(key: bytes | None, all_partitions: list[int], available: lis
     if key is None:
         return random.choice(available or all_partitions)  # noqa: S311 -- spreading load, not a secret
     return all_partitions[(murmurhash2(key, _MURMUR2_SEED) & 0x7FFFFFFF) % len(all_partitions)]
+
+
+def _closed_transport_is_a_broken_connection() -> None:
+    """aiokafka drops a broker connection whose socket write fails with OSError and raises KafkaConnectionError,
+    which its callers retry. uvloop, which `neuguong serve` runs on, raises RuntimeError instead when the
+    transport has just been closed under it (the broker went away) and aiokafka's reader has not noticed yet. In
+    a consumer's group coordinator that RuntimeError ends the coordination task for good: every later fetch
+    fails, and the service never consumes again (aio-libs/aiokafka#1038, open). `make faults` met it with two
+    brokers down: the honors consumer's lag stayed at 22 until the run gave up. Here that RuntimeError is what
+    aiokafka makes of an OSError. tests/integration/test_kafka_connection.py closes a transport under uvloop."""
+    send = AIOKafkaConnection.send
+    if getattr(send, "__wrapped__", None) is not None:
+        return
+
+    @functools.wraps(send)
+    def send_or_broken(self: AIOKafkaConnection, request: Any, expect_response: bool = True) -> Any:
+        try:
+            return send(self, request, expect_response)
+        except RuntimeError as error:
+            if "handler is closed" not in str(error):
+                raise
+            self.close(reason=CloseReason.CONNECTION_BROKEN)
+            raise KafkaConnectionError(f"Connection at {self.host}:{self.port} broken: {error}") from error
+
+    AIOKafkaConnection.send = send_or_broken
+
+
+_closed_transport_is_a_broken_connection()
 
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext | None:

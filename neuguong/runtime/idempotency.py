@@ -12,19 +12,16 @@ from neuguong.runtime.errors import CommandRejected
 from neuguong.runtime.input import Command
 
 # Requests with one key wait for each other, so the second sees the first's answer: the locks, then the read
-# on a fresh snapshot, in one round trip for any number of keys (migrations/0006_idempotency_recall_all.sql);
-# for a group, with a lock timeout for what its transaction does next (0007_idempotency_recall_all_for_groups.sql).
+# on a fresh snapshot, in one round trip for any number of keys; for a group, with a lock timeout for what its
+# transaction does next ($3; NULL for a single request). migrations/0006_idempotency_recall_keys.sql.
 RECALL = f"""
-SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2)
-"""
-RECALL_WITH_LOCK_TIMEOUT = f"""
 SELECT actor, key, request_hash, status_code, response FROM idempotency_recall_all({locks.IDEMPOTENCY}, $1, $2, $3)
 """
 INSERT_ANSWERS = """
 INSERT INTO idempotency (actor, key, request_hash, status_code, response)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
 """
-# The same, the lock timeout put back as it was before RECALL_WITH_LOCK_TIMEOUT first (an InitPlan, run before
+# The same, the lock timeout put back as it was before a group's RECALL first (an InitPlan, run before
 # the first row): it is the transaction's last statement, and the timeout must not reach its COMMIT.
 INSERT_ANSWERS_RESTORING = """
 WITH restored AS (SELECT set_config('lock_timeout', current_setting('neuguong.lock_timeout_before'), true))
@@ -58,11 +55,8 @@ async def recall_all(
     under a used key, or None. With `lock_timeout_ms`, any lock the transaction waits for from here on (these
     keys' too) fails it past that long (asyncpg.LockNotAvailableError), until `remember_all` with
     `restore_lock_timeout` puts it back."""
-    actors, keys = [actor for actor, _, _ in requests], [key for _, key, _ in requests]
-    if lock_timeout_ms is None:
-        rows = await conn.fetch(RECALL, actors, keys)
-    else:
-        rows = await conn.fetch(RECALL_WITH_LOCK_TIMEOUT, actors, keys, f"{lock_timeout_ms}ms")
+    timeout = None if lock_timeout_ms is None else f"{lock_timeout_ms}ms"
+    rows = await conn.fetch(RECALL, [actor for actor, _, _ in requests], [key for _, key, _ in requests], timeout)
     stored = {(row["actor"], row["key"]): row for row in rows}
     answers: list[Answer | CommandRejected | None] = []
     for actor, key, fingerprint in requests:
